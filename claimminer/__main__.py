@@ -1,0 +1,5 @@
+import sys
+
+from claimminer.cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""Lines of a document and their layout kind, from the cues in ``rules/layout.yaml``.
+
+Kinds: ``body`` (prose), ``headline``, ``byline``, ``related`` (a related-items
+header and the headline list under it), ``prompt`` (share/subscribe/read-more),
+``caption``. Nothing is dropped: every line is kept and marked, so sentences
+can carry their layout and the classifier can use it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import regex
+
+from claimminer.spans import Block
+
+_LINE = regex.compile(r"[^\n]+")
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+_CUE_KINDS = ("byline", "prompt", "caption")
+
+
+@dataclass(frozen=True)
+class LayoutCues:
+    byline: tuple["regex.Pattern[str]", ...]
+    related_header: tuple["regex.Pattern[str]", ...]
+    prompt: tuple["regex.Pattern[str]", ...]
+    caption: tuple["regex.Pattern[str]", ...]
+    headline_max_words: int
+    related_max_words: int
+
+    @classmethod
+    def from_mapping(cls, data: dict) -> "LayoutCues":
+        def compiled(key: str) -> tuple["regex.Pattern[str]", ...]:
+            return tuple(regex.compile(p, regex.IGNORECASE | regex.V1) for p in data.get(key, ()))
+
+        headline = data.get("headline", {})
+        return cls(
+            byline=compiled("byline"),
+            related_header=compiled("related_header"),
+            prompt=compiled("prompt"),
+            caption=compiled("caption"),
+            headline_max_words=int(headline.get("max_words", 20)),
+            related_max_words=int(headline.get("related_max_words", 25)),
+        )
+
+    @classmethod
+    def from_file(cls, path: Path) -> "LayoutCues":
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            return cls.from_mapping(yaml.safe_load(handle) or {})
+
+
+def _any(patterns: Iterable["regex.Pattern[str]"], line: str) -> bool:
+    return any(p.search(line) for p in patterns)
+
+
+def _words(line: str) -> int:
+    return len(_WORD.findall(line))
+
+
+def _lone(norm: str, start: int, end: int) -> bool:
+    """A line with a blank line (or the document edge) on both sides."""
+    before = norm[max(0, start - 2):start]
+    after = norm[end:end + 2]
+    return (start == 0 or before == "\n\n" or before.endswith("\n") and start < 2) and (
+        end >= len(norm.rstrip()) or after == "\n\n")
+
+
+def classify_lines(norm: str, cues: LayoutCues) -> list[Block]:
+    """Every non-empty line of ``norm`` as a Block with its layout kind."""
+    blocks: list[Block] = []
+    in_related = False
+    for index, match in enumerate(_LINE.finditer(norm)):
+        start, end = match.span()
+        line = norm[start:end].strip()
+        if not line:
+            in_related = False
+            continue
+        lead = start + (len(norm[start:end]) - len(norm[start:end].lstrip()))
+        trail = end - (len(norm[start:end]) - len(norm[start:end].rstrip()))
+        words = _words(line)
+        kind = "body"
+        if _any(cues.related_header, line):
+            kind, in_related = "related", True
+        elif in_related and words <= cues.related_max_words and not line.endswith((".", "?\"", ".\"")):
+            kind = "related"
+        else:
+            in_related = False
+            for cue_kind in _CUE_KINDS:
+                if _any(getattr(cues, cue_kind), line):
+                    kind = cue_kind
+                    break
+            else:
+                if (words <= cues.headline_max_words and not line.endswith((".", "\"", "'", ":"))
+                        and _lone(norm, lead, trail)):
+                    kind = "headline"
+        blocks.append(Block(lead, trail, kind, len(blocks)))
+    return blocks

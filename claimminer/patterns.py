@@ -1,0 +1,223 @@
+"""Token patterns in the spirit of spaCy's Matcher, compiled once per run.
+
+A pattern is a list of elements. An element is a mapping of token tests
+(``TEXT``, ``LOWER``, ``REGEX``, ``IN``, ``NOT_IN``, shape flags) or one
+special key (``LAYER``, ``REST``, ``START``, ``END``), plus ``OP`` and
+``CAPTURE``. ``{}`` matches any token. Compilation turns each element into a
+small object with an ``advance`` method and reports every problem found.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+import regex
+
+from claimminer.spans import Token
+from claimminer.yamlloc import Loc, loc_of
+
+OPS = ("?", "*", "+", "!")
+SHAPES: dict[str, Callable[[Token], bool]] = {
+    "IS_TITLE": lambda t: t.norm[:1].isupper() and not t.norm.isupper() or (len(t.norm) == 1 and t.norm.isupper()),
+    "IS_UPPER": lambda t: t.norm.isupper(),
+    "IS_LOWER": lambda t: t.norm.islower(),
+    "IS_ALPHA": lambda t: t.norm.isalpha(),
+    "IS_DIGIT": lambda t: t.norm.isdigit(),
+    "IS_PUNCT": lambda t: not any(c.isalnum() for c in t.norm),
+    "IS_QUOTE": lambda t: t.norm == '"',
+    "LIKE_NUM": lambda t: t.norm[:1].isdigit(),
+    "IS_CAPITALISED": lambda t: t.norm[:1].isupper(),
+}
+TOKEN_KEYS = ("TEXT", "LOWER", "REGEX", "IN", "NOT_IN") + tuple(SHAPES)
+SPECIAL_KEYS = ("LAYER", "REST", "START", "END")
+META_KEYS = ("OP", "CAPTURE")
+REST_KINDS = ("sentence", "clause", "quote")
+ALL_KEYS = TOKEN_KEYS + SPECIAL_KEYS + META_KEYS
+SENTENCE_FINAL = frozenset(".!?;:,")
+CLAUSE_BREAKS = frozenset(",;:")
+
+
+@dataclass(frozen=True)
+class Problem:
+    loc: Loc | None
+    rule_id: str
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.loc) if self.loc else "?"
+        return f"{where}: {self.rule_id or '-'}: {self.message}"
+
+
+def did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Entries of one lexicon: single words as a set, phrases as a first-word index (a small trie)."""
+
+    name: str
+    words: frozenset[str]
+    phrases: dict = field(hash=False, compare=False)  # first word -> tuple of word tuples, longest first
+    path: str = ""
+
+    def advance(self, tokens: Sequence[Token], i: int) -> Iterator[int]:
+        """Ends of the entries that start at token ``i``, longest first."""
+        lower = tokens[i].lower
+        for phrase in self.phrases.get(lower, ()):
+            end = i + len(phrase)
+            if end <= len(tokens) and all(tokens[i + k].lower == w for k, w in enumerate(phrase)):
+                yield end
+        if lower in self.words:
+            yield i + 1
+
+    def first_words(self) -> frozenset[str]:
+        return self.words | frozenset(self.phrases)
+
+
+@dataclass
+class Element:
+    """One compiled pattern element."""
+
+    op: str = ""
+    capture: str | None = None
+    tests: tuple[Callable[[Token], bool], ...] = ()
+    lexicon: Lexicon | None = None     # IN with phrases: may consume several tokens
+    layer: str | None = None
+    rest: str | None = None
+    anchor: str | None = None          # "START" or "END": zero-width assertions
+    words: frozenset[str] | None = None  # lower-case words this element requires, for pre-filtering
+    lexicon_name: str | None = None    # for --explain: which lexicon a token matched
+
+    def token_ok(self, token: Token) -> bool:
+        return all(test(token) for test in self.tests)
+
+
+def _string_test(key: str, value, lexicons: dict, add: Callable[[str], None]):
+    """TEXT / LOWER values: a string, or {IN: [...]} / {NOT_IN: [...]} / {REGEX: ...}."""
+    attr = "norm" if key == "TEXT" else "lower"
+    if isinstance(value, str):
+        return (lambda t, a=attr, v=value: getattr(t, a) == v), frozenset([value.lower()])
+    if isinstance(value, dict) and len(value) == 1:
+        (op, arg), = value.items()
+        if op in ("IN", "NOT_IN") and isinstance(arg, list) and all(isinstance(x, str) for x in arg):
+            values = frozenset(arg)
+            if op == "IN":
+                return (lambda t, a=attr, v=values: getattr(t, a) in v), frozenset(x.lower() for x in arg)
+            return (lambda t, a=attr, v=values: getattr(t, a) not in v), None
+        if op == "REGEX" and isinstance(arg, str):
+            try:
+                pattern = regex.compile(arg)
+            except regex.error as err:
+                add(f"{key}: REGEX does not compile: {err}")
+                return None, None
+            return (lambda t, a=attr, p=pattern: p.fullmatch(getattr(t, a)) is not None), None
+    add(f"{key} must be a string or a mapping with IN, NOT_IN or REGEX")
+    return None, None
+
+
+def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_id: str,
+                    problems: list[Problem], roles_hint: Sequence[str] = ()) -> Element | None:
+    """Compile one element mapping; append problems instead of raising."""
+    def add(message: str, key=None) -> None:
+        problems.append(Problem(loc_of(spec, key), rule_id, message))
+
+    if not isinstance(spec, dict):
+        add(f"a pattern element must be a mapping, not {type(spec).__name__}")
+        return None
+    element = Element()
+    tests: list = []
+    words: frozenset[str] | None = None
+    for key, value in spec.items():
+        if key not in ALL_KEYS:
+            add(f"unknown key {key!r}{did_you_mean(key, ALL_KEYS)}", key)
+            continue
+        if key == "OP":
+            if value not in OPS:
+                add(f"OP must be one of {' '.join(OPS)}, not {value!r}", key)
+            element.op = value if value in OPS else ""
+        elif key == "CAPTURE":
+            if not isinstance(value, str) or not regex.fullmatch(r"[a-z_][a-z0-9_]*", value):
+                add(f"CAPTURE must be a lower-case name, not {value!r}", key)
+            else:
+                element.capture = value
+        elif key in ("TEXT", "LOWER"):
+            test, required = _string_test(key, value, lexicons, lambda m: add(m, key))
+            if test:
+                tests.append(test)
+                words = required if words is None else words
+        elif key == "REGEX":
+            try:
+                pattern = regex.compile(str(value))
+                tests.append(lambda t, p=pattern: p.fullmatch(t.norm) is not None)
+            except regex.error as err:
+                add(f"REGEX does not compile: {err}", key)
+        elif key in ("IN", "NOT_IN"):
+            lex = _lexicon(value, lexicons, lambda m: add(m, key))
+            if lex is None:
+                continue
+            if key == "NOT_IN":
+                tests.append(lambda t, w=lex.words: t.lower not in w)
+            elif lex.phrases:
+                element.lexicon = lex
+                words = lex.first_words()
+            else:
+                tests.append(lambda t, w=lex.words: t.lower in w)
+                words = lex.words
+                element.lexicon_name = lex.name
+        elif key in SHAPES:
+            if not isinstance(value, bool):
+                add(f"{key} takes true or false, not {value!r}", key)
+            else:
+                shape = SHAPES[key]
+                tests.append(shape if value else (lambda t, s=shape: not s(t)))
+        elif key == "LAYER":
+            if value not in layers:
+                add(f"undefined layer {value!r}{did_you_mean(value, sorted(layers))}", key)
+            element.layer = value
+        elif key == "REST":
+            if value not in REST_KINDS:
+                add(f"REST must be one of {', '.join(REST_KINDS)}, not {value!r}", key)
+            element.rest = value
+        elif key in ("START", "END"):
+            element.anchor = key
+    specials = [k for k in SPECIAL_KEYS if k in spec]
+    if len(specials) > 1 or (specials and any(k in spec for k in TOKEN_KEYS)):
+        add("LAYER, REST, START and END stand alone: no token tests beside them")
+    if element.op and (element.rest or element.anchor):
+        add("REST, START and END take no OP")
+    if element.lexicon is not None and tests:
+        add("IN with a phrase lexicon takes no other token tests")
+    element.tests = tuple(tests)
+    element.words = words if element.op in ("", "+") else None
+    return element
+
+
+def _lexicon(value, lexicons: dict[str, Lexicon], add) -> Lexicon | None:
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return make_lexicon("<inline>", value)
+    if isinstance(value, str):
+        if value in lexicons:
+            return lexicons[value]
+        add(f"undefined lexicon {value!r}{did_you_mean(value, sorted(lexicons))}")
+        return None
+    add("IN takes a lexicon name or a list of words")
+    return None
+
+
+def make_lexicon(name: str, entries: Sequence[str], path: str = "") -> Lexicon:
+    """Build a lexicon; multi-word entries are split with the project tokenizer."""
+    from claimminer.tokens import tokenize
+
+    words: set[str] = set()
+    phrases: dict[str, list[tuple[str, ...]]] = {}
+    for entry in entries:
+        parts = tuple(t.lower for t in tokenize(entry.strip().lower()))
+        if len(parts) == 1:
+            words.add(parts[0])
+        elif parts:
+            phrases.setdefault(parts[0], []).append(parts)
+    ordered = {k: tuple(sorted(set(v), key=lambda p: (-len(p), p))) for k, v in sorted(phrases.items())}
+    return Lexicon(name, frozenset(words), ordered, path)

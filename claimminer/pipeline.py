@@ -1,0 +1,137 @@
+"""``extract_document``: one document in, sentences and claims out. Pure, no I/O.
+
+read -> normalise -> layout -> segment -> tokens -> rules (by stage) ->
+resolve conflicts -> quotations across sentences -> speakers and agents ->
+commitment links -> (classify, in classify.py).
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from claimminer.layout import LayoutCues, classify_lines
+from claimminer.match import Match, RuleTimeout, SentenceView, run_rules
+from claimminer.normalize import normalize
+from claimminer.quotes import Quote, find_quotes
+from claimminer.resolve import Resolved, resolve_conflicts, to_claim
+from claimminer.rulebook import Rulebook
+from claimminer.segment import SentenceSplitter
+from claimminer.spans import Block, Claim, Document, Sentence, Span
+from claimminer.tokens import tokenize
+from claimminer import discourse, speakers
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Everything a run needs besides the documents, built once."""
+
+    rulebook: Rulebook
+    splitter: SentenceSplitter
+    layout: LayoutCues
+
+    @classmethod
+    def from_rulebook(cls, book: Rulebook) -> "Resources":
+        return cls(book, SentenceSplitter(book.config["segmentation"]),
+                   LayoutCues.from_mapping(book.config.get("layout", {})))
+
+
+@dataclass
+class DocumentResult:
+    doc: Document
+    sentences: list[Sentence]
+    claims: list[Claim]
+    claim_ids: list[str]
+    speakers: list[str | None]               # per claim: resolved speaker / agent name
+    links: list[str | None]                  # per claim: attribution id a commitment sits in
+    timeouts: list[RuleTimeout] = field(default_factory=list)
+    explain: list[Resolved] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    work: int = 0                            # tokens examined, for linear-time checks
+
+
+def segment_document(doc: Document, res: Resources) -> tuple[list[Sentence], list[Block]]:
+    """Sentences with their paragraph and layout kind (shared by `extract` and `segment`)."""
+    norm = doc.norm or normalize(doc.text)
+    blocks = classify_lines(norm, res.layout)
+    starts = [b.start for b in blocks]
+    sentences = []
+    for index, (start, end) in enumerate(res.splitter.span_tokenize(norm)):
+        b = bisect.bisect_right(starts, start) - 1
+        block = blocks[b] if b >= 0 else None
+        sentences.append(Sentence(start, end, index, block.paragraph if block else 0,
+                                  block.kind if block else "body"))
+    return sentences, blocks
+
+
+def _view(sentence: Sentence, norm: str, quotes: list[Quote]) -> SentenceView:
+    tokens = tokenize(norm, sentence.start, sentence.end)
+    view = SentenceView(Span(sentence.start, sentence.end), tokens, norm,
+                        words=frozenset(t.lower for t in tokens))
+    in_quote = [False] * len(tokens)
+    for quote in quotes:
+        if quote.end <= sentence.start or quote.start >= sentence.end:
+            continue
+        first = last = None
+        for i, token in enumerate(tokens):
+            if quote.start <= token.start < quote.end:
+                in_quote[i] = token.start != quote.start and not (quote.closed and token.end == quote.end)
+                first = i if first is None else first
+                last = i + 1
+        if first is not None:
+            view.add_layer_span("QUOTE", first, last, Span(quote.start, quote.end))
+    view.in_quote = tuple(in_quote)
+    return view
+
+
+def sentence_matches(doc: Document, res: Resources, sentences: list[Sentence], quotes: list[Quote],
+                     timeouts: list[RuleTimeout]):
+    """Yield ``(sentence, view, raw matches)`` for every sentence, all stages run."""
+    norm = doc.norm or normalize(doc.text)
+    for sentence in sentences:
+        view = _view(sentence, norm, quotes)
+        yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts)
+
+
+def extract_document(doc: Document, res: Resources) -> DocumentResult:
+    norm = doc.norm or normalize(doc.text)
+    sentences, blocks = segment_document(doc, res)
+    quotes = find_quotes(doc.text, norm)
+    quote_spans = [Span(q.start, q.end) for q in quotes]
+    timeouts: list[RuleTimeout] = []
+    resolved_all: list[tuple[Sentence, Resolved]] = []
+    work = 0
+    for sentence, view, matches in sentence_matches(doc, res, sentences, quotes, timeouts):
+        work += len(view.tokens)
+        for resolved in resolve_conflicts(matches):
+            resolved_all.append((sentence, resolved))
+    claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
+    claims = discourse.continue_quotations(doc.text, sentences, claims, quotes)
+    claims.sort(key=_claim_order)
+    ids = _claim_ids(claims)
+    names = speakers.resolve(doc.text, claims)
+    links = discourse.link_commitments(claims, ids)
+    return DocumentResult(doc, sentences, claims, ids, names, links, timeouts,
+                          [r for _, r in resolved_all], blocks, work)
+
+
+def _claim_order(claim: Claim) -> tuple:
+    anchor = claim.role("cue") or claim.role("trigger") or claim.role("content") or claim.sentence
+    return (claim.kind != "attribution", claim.sentence.start, anchor.start, claim.rule)
+
+
+def _claim_ids(claims: list[Claim]) -> list[str]:
+    counters = {"attribution": 0, "commitment": 0}
+    ids = []
+    for claim in claims:
+        counters[claim.kind] += 1
+        ids.append(("A" if claim.kind == "attribution" else "C") + str(counters[claim.kind]))
+    return ids
+
+
+def default_rules_dir() -> Path:
+    """The project's rules/ folder (beside the package in a checkout or editable install)."""
+    import os
+
+    env = os.environ.get("CLAIMMINER_RULES")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "rules"

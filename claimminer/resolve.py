@@ -1,0 +1,84 @@
+"""From raw rule matches to claims: conflicts, quote type, conditions and times.
+
+Conflicts are settled deterministically (GATE JAPE / TokensRegex style):
+earlier stage, then higher priority, then longer span, then file order. Two
+matches conflict when they are of one kind and their anchor spans overlap
+(the cue of an attribution, the trigger of a commitment); a match that loses
+is kept as "suppressed" so ``--explain`` can show it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from claimminer.match import Match
+from claimminer.spans import Claim, Span
+
+ANCHOR = {"attribution": ("cue", "content"), "commitment": ("trigger", "action")}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    match: Match
+    roles: dict
+    suppressed: tuple[Match, ...] = ()
+
+
+def role_spans(match: Match) -> dict[str, Span]:
+    """Role name -> span for one match, through the rule's capture->role mapping."""
+    out: dict[str, Span] = {}
+    for capture, role in match.rule.roles:
+        span = match.capture(capture)
+        if span is not None:
+            out[role] = span
+    return out
+
+
+def _anchor(kind: str, roles: dict[str, Span]) -> Span | None:
+    for role in ANCHOR[kind]:
+        if role in roles:
+            return roles[role]
+    return None
+
+
+def _rank(match: Match) -> tuple:
+    return (match.rule.stage, -match.rule.priority, -len(match.span), match.rule.order, match.span.start)
+
+
+def resolve_conflicts(matches: Iterable[Match]) -> list[Resolved]:
+    """Keep, for every anchor, the best match; record what each winner suppressed."""
+    winners: list[tuple[Match, dict, Span, list[Match]]] = []
+    for match in sorted((m for m in matches if m.rule.kind != "layer"), key=_rank):
+        roles = role_spans(match)
+        anchor = _anchor(match.rule.kind, roles)
+        if anchor is None:
+            continue
+        for won, _, won_anchor, lost in winners:
+            if won.rule.kind == match.rule.kind and won_anchor.overlap(anchor) > 0:
+                lost.append(match)
+                break
+        else:
+            winners.append((match, roles, anchor, []))
+    return [Resolved(m, roles, tuple(lost)) for m, roles, _, lost in winners]
+
+
+def quote_type(text: str, content: Span | None, quote_spans: Sequence[Span]) -> str:
+    """direct / mixed / indirect, from how much of the content lies inside quotation marks."""
+    if content is None:
+        return "indirect"
+    inside = sum(q.overlap(content) for q in quote_spans)
+    if inside == 0:
+        return "indirect"
+    body = text[content.start:content.end].strip(" .,;:!?")
+    return "direct" if inside >= len(body) - 2 else "mixed"
+
+
+def to_claim(resolved: Resolved, sentence: Span, text: str, quote_spans: Sequence[Span]) -> Claim:
+    rule = resolved.match.rule
+    attrs = dict(rule.attributes)
+    if rule.kind == "attribution" and attrs.get("quote", "auto") == "auto":
+        attrs["quote"] = quote_type(text, resolved.roles.get("content"), quote_spans)
+    from claimminer.rulebook import ROLES
+
+    roles = tuple((role, resolved.roles.get(role)) for role in ROLES[rule.kind])
+    return Claim(rule.kind, sentence, rule.ref, roles, tuple(sorted(attrs.items())))

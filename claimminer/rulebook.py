@@ -1,0 +1,352 @@
+"""The only reader of ``rules/``: rule files, lexicons and text-layer config.
+
+``load_rulebook(dir)`` parses every file, checks it against the schema and
+returns an immutable ``Rulebook`` plus the list of every problem found, each
+located as ``file:line:col: rule-id: message`` (sqlfluff style: one pass,
+all problems).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+import yaml
+
+from claimminer.patterns import Element, Lexicon, Problem, compile_element, did_you_mean, make_lexicon
+from claimminer.yamlloc import DuplicateKey, Loc, load_located, loc_of
+
+SCHEMA_VERSION = 1
+CONFIG_FILES = ("layout.yaml", "segmentation.yaml")
+KINDS = ("attribution", "commitment", "layer")
+ROLES = {
+    "attribution": ("source", "cue", "content"),
+    "commitment": ("agent", "trigger", "action", "condition", "time"),
+    "layer": ("span",),
+}
+ATTRIBUTES = {
+    "attribution": {"quote": ("direct", "indirect", "mixed", "auto")},
+    "commitment": {"status": ("made", "intended", "required", "pending", "refused")},
+    "layer": {},
+}
+STATUSES = ("experimental", "stable", "deprecated")
+FILE_KEYS = ("schema_version", "ruleset", "version", "description", "rules")
+RULE_KEYS = ("id", "version", "status", "description", "kind", "layer", "stage", "priority",
+             "pattern", "regex", "roles", "attributes", "examples", "counterexamples", "todo")
+EXAMPLE_KEYS = ("text", "expect", "note")
+_ID = regex.compile(r"[a-z][a-z0-9]*(?:[./][a-z0-9][a-z0-9-]*)+")
+_LEX_REF = regex.compile(r"\{lex:([a-z0-9_]+)\}")
+REGEX_TIMEOUT = 0.05  # seconds per sentence and rule; a rule that exceeds it is reported
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    expect: dict | None
+    loc: Loc | None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    version: int
+    status: str
+    description: str
+    kind: str
+    stage: int
+    priority: int
+    order: int                      # file order, the last tie-break
+    loc: Loc | None
+    layer: str | None = None        # for kind == "layer": the layer it produces
+    elements: tuple[Element, ...] = ()
+    regex: Any = None               # compiled `regex` pattern, for regex rules
+    roles: tuple[tuple[str, str], ...] = ()      # capture -> role
+    attributes: tuple[tuple[str, str], ...] = ()
+    required_words: frozenset[str] | None = None  # at least one must occur in the sentence
+    lexicons_used: tuple[str, ...] = ()
+    examples: tuple[Example, ...] = ()
+    counterexamples: tuple[Example, ...] = ()
+    todo: tuple[Example, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    rules: tuple[Rule, ...]
+    lexicons: dict[str, Lexicon] = field(hash=False)
+    config: dict[str, Any] = field(hash=False)       # layout.yaml / segmentation.yaml contents
+    files: tuple[Path, ...] = ()
+    rules_dir: Path | None = None
+
+    def by_stage(self) -> list[tuple[int, tuple[Rule, ...]]]:
+        stages = sorted({r.stage for r in self.rules})
+        return [(s, tuple(r for r in self.rules if r.stage == s)) for s in stages]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for path in self.files:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+
+def load_lexicons(lexicon_dir: Path) -> dict[str, Lexicon]:
+    """``rules/lexicons/NAME.txt``: one entry a line, ``#`` starts a comment.
+
+    A line ``@include OTHER`` adds every entry of ``OTHER.txt``, so that a stop
+    list can be composed from the lists it excludes instead of repeating them.
+    """
+    raw: dict[str, list[str]] = {}
+    for path in sorted(lexicon_dir.glob("*.txt")):
+        raw[path.stem] = [e for e in (line.split("#", 1)[0].strip()
+                                      for line in path.read_text(encoding="utf-8").splitlines()) if e]
+
+    def entries(name: str, seen: tuple[str, ...]) -> list[str]:
+        out: list[str] = []
+        for entry in raw.get(name, []):
+            if entry.startswith("@include "):
+                other = entry.split(None, 1)[1]
+                if other not in seen:
+                    out.extend(entries(other, seen + (other,)))
+            else:
+                out.append(entry)
+        return out
+
+    return {name: make_lexicon(name, entries(name, (name,)), str(lexicon_dir / f"{name}.txt")) for name in raw}
+
+
+def load_rulebook(rules_dir: Path, extra_files: tuple[Path, ...] = ()) -> tuple[Rulebook, list[Problem]]:
+    """Load and check every rule file; never raises on a bad rule, returns the problems."""
+    rules_dir = Path(rules_dir)
+    problems: list[Problem] = []
+    lexicons = load_lexicons(rules_dir / "lexicons")
+    config: dict[str, Any] = {}
+    files = sorted(rules_dir.glob("lexicons/*.txt"))
+    raw_files = []
+    for path in sorted(rules_dir.glob("*.yaml")) + list(extra_files):
+        files.append(path)
+        data = _parse(path, problems)
+        if path.name in CONFIG_FILES:
+            config[path.stem] = data or {}
+        elif data is not None:
+            raw_files.append((path, data))
+    layers = {"QUOTE"} | {r.get("layer") for _, d in raw_files for r in _rule_list(d)
+                          if isinstance(r, dict) and r.get("kind") == "layer" and isinstance(r.get("layer"), str)}
+    rules: list[Rule] = []
+    seen: dict[str, Loc | None] = {}
+    for path, data in raw_files:
+        for rule in _check_file(path, data, lexicons, layers, problems, len(rules)):
+            if rule.id in seen:
+                problems.append(Problem(rule.loc, rule.id, f"duplicate rule id (first defined at {seen[rule.id]})"))
+                continue
+            seen[rule.id] = rule.loc
+            rules.append(rule)
+    book = Rulebook(tuple(rules), lexicons, config, tuple(files), rules_dir)
+    return book, problems
+
+
+def display_path(path: Path) -> str:
+    """A path as users see it: relative to the working folder when it lies below it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _parse(path: Path, problems: list[Problem]):
+    try:
+        return load_located(path.read_text(encoding="utf-8"), display_path(path))
+    except DuplicateKey as err:
+        problems.append(Problem(err.loc, "", str(err)))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        loc = Loc(display_path(path), (mark.line + 1) if mark else 1, (mark.column + 1) if mark else 1)
+        problems.append(Problem(loc, "", f"YAML syntax error: {err.problem or err}"))
+    except (OSError, UnicodeDecodeError) as err:
+        problems.append(Problem(Loc(display_path(path), 1, 1), "", f"cannot read: {err}"))
+    return None
+
+
+def _rule_list(data) -> list:
+    return data.get("rules", []) if isinstance(data, dict) and isinstance(data.get("rules"), list) else []
+
+
+def _check_file(path: Path, data, lexicons, layers, problems: list[Problem], order0: int) -> list[Rule]:
+    here = Loc(display_path(path), 1, 1)
+    if not isinstance(data, dict):
+        problems.append(Problem(here, "", "a rule file must be a mapping with schema_version, ruleset, rules"))
+        return []
+    for key in data:
+        if key not in FILE_KEYS:
+            problems.append(Problem(loc_of(data, key), "", f"unknown key {key!r}{did_you_mean(key, FILE_KEYS)}"))
+    if data.get("schema_version") != SCHEMA_VERSION:
+        problems.append(Problem(loc_of(data, "schema_version", here), "",
+                                f"schema_version must be {SCHEMA_VERSION}, not {data.get('schema_version')!r}"))
+    if not isinstance(data.get("ruleset"), str):
+        problems.append(Problem(loc_of(data, "ruleset", here), "", "ruleset must be a name"))
+    if not isinstance(data.get("rules"), list):
+        problems.append(Problem(loc_of(data, "rules", here), "", "rules must be a list"))
+        return []
+    out = []
+    for index, spec in enumerate(data["rules"]):
+        rule = _check_rule(spec, lexicons, layers, problems, order0 + index, loc_of(data["rules"], index))
+        if rule is not None:
+            out.append(rule)
+    return out
+
+
+def _check_rule(spec, lexicons, layers, problems: list[Problem], order: int, where) -> Rule | None:
+    if not isinstance(spec, dict):
+        problems.append(Problem(where, "", "a rule must be a mapping"))
+        return None
+    rule_id = spec.get("id") if isinstance(spec.get("id"), str) else ""
+    before = len(problems)
+
+    def add(message: str, key=None, obj=spec) -> None:
+        problems.append(Problem(loc_of(obj, key, where), rule_id, message))
+
+    for key in spec:
+        if key not in RULE_KEYS:
+            add(f"unknown key {key!r}{did_you_mean(key, RULE_KEYS)}", key)
+    if not rule_id or not _ID.fullmatch(rule_id):
+        add("id must be a namespaced lower-case name such as 'attr.said-that'", "id")
+    kind = spec.get("kind")
+    if kind not in KINDS:
+        add(f"kind must be one of {', '.join(KINDS)}, not {kind!r}{did_you_mean(kind, KINDS)}", "kind")
+        kind = "attribution"
+    for key, typ in (("version", int), ("stage", int), ("priority", int), ("description", str)):
+        if not isinstance(spec.get(key), typ) or isinstance(spec.get(key), bool):
+            add(f"{key} must be {'an integer' if typ is int else 'a string'}, not {spec.get(key)!r}", key)
+    if spec.get("status") not in STATUSES:
+        add(f"status must be one of {', '.join(STATUSES)}{did_you_mean(spec.get('status'), STATUSES)}", "status")
+    if kind == "layer" and not isinstance(spec.get("layer"), str):
+        add("a layer rule names the layer it produces in 'layer'", "layer")
+    elements, compiled_regex, captures = _check_pattern(spec, kind, lexicons, layers, rule_id, problems, add)
+    roles = _check_roles(spec, kind, captures, add)
+    attributes = _check_attributes(spec, kind, add)
+    examples = _check_examples(spec, "examples", roles, add, problems, rule_id)
+    counter = _check_examples(spec, "counterexamples", roles, add, problems, rule_id)
+    todo = _check_examples(spec, "todo", roles, add, problems, rule_id)
+    if len(problems) > before:
+        return None
+    required = None
+    if elements:
+        for element in elements:
+            if element.words is not None:
+                required = element.words
+                break
+    used = sorted({v for e in spec.get("pattern") or [] if isinstance(e, dict)
+                   for k, v in e.items() if k in ("IN", "NOT_IN") and isinstance(v, str)}
+                  | set(_LEX_REF.findall(spec.get("regex") or "")))
+    return Rule(rule_id, spec["version"], spec["status"], spec["description"], kind, spec["stage"],
+                spec["priority"], order, where, spec.get("layer"), tuple(elements), compiled_regex,
+                tuple(roles.items()), tuple(sorted(attributes.items())), required, tuple(used),
+                examples, counter, todo)
+
+
+def _check_pattern(spec, kind, lexicons, layers, rule_id, problems, add):
+    has_pattern, has_regex = "pattern" in spec, "regex" in spec
+    if has_pattern == has_regex:
+        add("a rule has exactly one of 'pattern' (token elements) or 'regex'")
+        return [], None, set()
+    if has_regex:
+        source = spec["regex"]
+        if not isinstance(source, str):
+            add("regex must be a string", "regex")
+            return [], None, set()
+        missing = [n for n in _LEX_REF.findall(source) if n not in lexicons]
+        for name in missing:
+            add(f"undefined lexicon {name!r}{did_you_mean(name, sorted(lexicons))}", "regex")
+        if missing:
+            return [], None, set()
+        expanded = _LEX_REF.sub(lambda m: _lexicon_alternation(lexicons[m.group(1)]), source)
+        try:
+            compiled = regex.compile(expanded, regex.IGNORECASE)
+        except regex.error as err:
+            add(f"regex does not compile: {err}", "regex")
+            return [], None, set()
+        return [], compiled, set(compiled.groupindex)
+    pattern = spec["pattern"]
+    if not isinstance(pattern, list) or not pattern:
+        add("pattern must be a non-empty list of elements", "pattern")
+        return [], None, set()
+    elements = [compile_element(e, lexicons, layers, rule_id, problems) for e in pattern]
+    if kind == "layer":
+        for element in elements:
+            if element is not None and element.capture is None:
+                element.capture = "span"
+    return [e for e in elements if e is not None], None, {e.capture for e in elements if e and e.capture}
+
+
+def _lexicon_alternation(lexicon: Lexicon) -> str:
+    entries = sorted(lexicon.words | {" ".join(p) for ps in lexicon.phrases.values() for p in ps},
+                     key=lambda s: (-len(s), s))
+    return r"\b(?:" + "|".join(regex.escape(e).replace(r"\ ", r"\s+") for e in entries) + r")\b"
+
+
+def _check_roles(spec, kind, captures: set, add) -> dict[str, str]:
+    allowed = ROLES[kind]
+    mapping = spec.get("roles")
+    if mapping is None:
+        mapping = {c: c for c in sorted(captures)}
+    if not isinstance(mapping, dict):
+        add("roles must map capture names to roles", "roles")
+        return {}
+    for capture, role in mapping.items():
+        if role not in allowed:
+            add(f"capture {capture!r} mapped to unknown role {role!r}{did_you_mean(role, allowed)}",
+                capture, mapping if hasattr(mapping, "key_locs") else spec)
+        if capture not in captures:
+            add(f"roles name capture {capture!r}, which the pattern does not produce"
+                f"{did_you_mean(capture, sorted(captures))}", capture, mapping if hasattr(mapping, "key_locs") else spec)
+    return {c: r for c, r in mapping.items() if r in allowed}
+
+
+def _check_attributes(spec, kind, add) -> dict[str, str]:
+    attributes = spec.get("attributes") or {}
+    allowed = ATTRIBUTES[kind]
+    if not isinstance(attributes, dict):
+        add("attributes must be a mapping", "attributes")
+        return {}
+    for key, value in attributes.items():
+        if key not in allowed:
+            add(f"unknown attribute {key!r}{did_you_mean(key, list(allowed))}", key, attributes)
+        elif value not in allowed[key]:
+            add(f"{key} must be one of {', '.join(allowed[key])}, not {value!r}", key, attributes)
+    return {k: v for k, v in attributes.items() if k in allowed}
+
+
+def _check_examples(spec, key, roles: dict, add, problems, rule_id) -> tuple[Example, ...]:
+    items = spec.get(key) or []
+    if not isinstance(items, list):
+        add(f"{key} must be a list", key)
+        return ()
+    out = []
+    produced = set(roles.values())
+    for index, item in enumerate(items):
+        where = loc_of(items, index)
+        if isinstance(item, str):
+            out.append(Example(item, None, where))
+            continue
+        if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+            problems.append(Problem(where, rule_id, f"each of {key} is a string or a mapping with 'text'"))
+            continue
+        for k in item:
+            if k not in EXAMPLE_KEYS:
+                problems.append(Problem(loc_of(item, k), rule_id, f"unknown key {k!r}{did_you_mean(k, EXAMPLE_KEYS)}"))
+        expect = item.get("expect")
+        if expect is not None:
+            if not isinstance(expect, dict):
+                problems.append(Problem(loc_of(item, "expect"), rule_id, "expect must map roles to texts"))
+                continue
+            for role in expect:
+                if role not in produced:
+                    problems.append(Problem(loc_of(expect, role), rule_id,
+                                            f"expected capture {role!r} is not produced by this rule"
+                                            f"{did_you_mean(role, sorted(produced))}"))
+        out.append(Example(item["text"], dict(expect) if expect else None, where))
+    return tuple(out)

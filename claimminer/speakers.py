@@ -1,0 +1,130 @@
+"""Canonical speaker (and agent) names within one document.
+
+A person is named by the fullest mention without title or role ("French
+President Emmanuel Macron", "Macron" and a later "he" are all "Emmanuel
+Macron"); spelling variants one edit apart are one speaker ("Zelensky" /
+"Zelenskyy"). Any other source is its text without a leading article.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import regex
+
+from claimminer.spans import Claim
+
+PRONOUNS_PERSON = frozenset({"he", "she", "him", "her"})
+PRONOUNS_GROUP = frozenset({"they", "them", "it", "we", "i", "you"})
+ARTICLES = ("the ", "a ", "an ")
+_TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
+# Words that make a capitalised sequence a role, not a name (checked lower-cased).
+ROLE_WORDS = frozenset("""
+president vice prime minister secretary chancellor senator sen sen. rep rep. representative governor gov gov.
+general gen gen. lt lt. col col. maj maj. capt capt. adm adm. sgt sgt. admiral commander chief leader mayor judge
+justice attorney dr dr. mr mr. mrs mrs. ms ms. prof prof. professor ambassador envoy spokesman spokeswoman
+spokesperson director chairman chairwoman chair ceo executive king queen prince princess pope rev rev. reverend
+speaker minority majority deputy state foreign defense defence interior finance house senate white
+eam gop democratic republican democrat republican candidate nominee former first lady son-in-law
+""".split())
+NON_PERSON_HEADS = frozenset("""
+office ministry department agency statement report campaign committee commission government administration
+court council union company group party kremlin pentagon bank police spokesman spokeswoman officials
+official aides aide sources source analysts experts critics team staff newspaper network
+""".split())
+
+
+def _words(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def person_name(source: str) -> str | None:
+    """The name part of a person mention, or None when the mention is not a named person."""
+    words = _words(source)
+    if not words or "'s" in source.lower() or "’s" in source.lower():
+        return None
+    if words[-1].lower() in NON_PERSON_HEADS:
+        return None
+    name: list[str] = []
+    for word in reversed(words):
+        if word[:1].isupper() and word.lower() not in ROLE_WORDS:
+            name.append(word)
+        else:
+            break
+    if not name:
+        return None
+    name.reverse()
+    if len(name) == 1 and len(words) > 1 and words[0].lower() in ("the", "a", "an"):
+        return None  # "the Kremlin"
+    return " ".join(name)
+
+
+def plain_source(source: str) -> str:
+    """Other sources: their own text without a leading article."""
+    lowered = source.lower()
+    for article in ARTICLES:
+        if lowered.startswith(article):
+            return source[len(article):]
+    return source
+
+
+def _edit1(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)):] == b[i + 1:]
+
+
+class _People:
+    """Full names seen so far, and the surname / variant index onto them."""
+
+    def __init__(self) -> None:
+        self.full: list[str] = []
+
+    def canonical(self, name: str) -> str:
+        parts = name.split()
+        for known in self.full:
+            known_parts = known.split()
+            if name == known or (len(parts) < len(known_parts) and parts[-1] == known_parts[-1]):
+                return known
+            if len(parts[-1]) >= 5 and _edit1(parts[-1].lower(), known_parts[-1].lower()) and (
+                    len(parts) == 1 or parts[0] == known_parts[0] or len(known_parts) == 1):
+                return known if len(known_parts) >= len(parts) else name
+        self.full.append(name)
+        return name
+
+
+def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
+    """Speaker (attributions) or agent (commitments) name for each claim, in document order."""
+    people = _People()
+    out: list[str | None] = []
+    last_person: str | None = None
+    last_group: str | None = None
+    for claim in claims:
+        role = claim.role("source") if claim.kind == "attribution" else claim.role("agent")
+        if role is None:
+            out.append(None)
+            continue
+        mention = text[role.start:role.end]
+        lowered = mention.lower()
+        if lowered in PRONOUNS_PERSON:
+            out.append(last_person or mention)
+            continue
+        if lowered in PRONOUNS_GROUP:
+            out.append(last_group or last_person or mention)
+            continue
+        name = person_name(mention)
+        if name is not None:
+            canonical = people.canonical(name)
+            # A later, fuller mention of the same person becomes the canonical form.
+            out.append(canonical)
+            last_person = canonical
+        else:
+            plain = plain_source(mention) if claim.kind == "attribution" else mention
+            out.append(plain)
+            last_group = plain
+    return out
