@@ -1,67 +1,94 @@
 """Document-level steps after the per-sentence rules.
 
-* A quotation continued in the next sentence or paragraph, with no cue of its
-  own, is attributed to the speaker of the quotation it continues (built-in
-  rule ``builtin.quote-continuation``).
+* A quotation split by its attribution ("“A,” she said. “B.”") is one
+  attribution: the content is extended over the quotations that follow in the
+  same paragraph, until another attribution or unquoted prose intervenes.
+* A quotation carried into the next paragraph (a paragraph that ends inside
+  the quotation, the next opening with a quotation mark) is attributed to the
+  same source with no cue (built-in rule ``builtin.quote-continuation``).
 * A commitment that lies inside an attribution's content is linked to it.
 """
 from __future__ import annotations
 
+import bisect
 from typing import Sequence
 
 from claimminer.quotes import Quote
 from claimminer.spans import Claim, Sentence, Span
 
 CONTINUATION_RULE = "builtin.quote-continuation@1"
-MIN_QUOTE_SHARE = 0.6  # a continuation quote covers most of its sentence
+MIN_QUOTE_SHARE = 0.6  # a sentence "is" a quotation when the quotation covers this share of it
 
 
-def continue_quotations(text: str, sentences: Sequence[Sentence], claims: list[Claim],
-                        quotes: Sequence[Quote]) -> list[Claim]:
-    """Add an attribution for each uncued quotation that continues a quoted attribution."""
-    attributions = sorted((c for c in claims if c.kind == "attribution"), key=lambda c: c.sentence.start)
-    covered = [c.role("content") for c in attributions if c.role("content") is not None]
-    out = list(claims)
-    previous: Claim | None = None
-    by_sentence = {c.sentence.start: c for c in attributions}
-    for sentence in sentences:
-        if sentence.start in by_sentence:
-            previous = by_sentence[sentence.start]
+def _replace_content(claim: Claim, content: Span) -> Claim:
+    roles = tuple((role, content if role == "content" else span) for role, span in claim.roles)
+    return Claim(claim.kind, claim.sentence, claim.rule, roles, claim.attrs)
+
+
+def _quote_share(sentence: Sentence, quote: Quote) -> float:
+    inside = max(0, min(quote.end, sentence.end) - max(quote.start, sentence.start))
+    return inside / max(1, sentence.end - sentence.start)
+
+
+def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
+                            quotes: Sequence[Quote]) -> list[Claim]:
+    """Extend each quoted content over the quotations that continue it in its paragraph."""
+    starts = [s.start for s in sentences]
+    cues = sorted(c.role("cue").start for c in claims if c.kind == "attribution" and c.role("cue") is not None)
+    attr_sentences = {c.sentence.start for c in claims if c.kind == "attribution"}
+    out = []
+    for claim in claims:
+        content = claim.role("content")
+        if claim.kind != "attribution" or content is None or claim.attr("quote") == "indirect":
+            out.append(claim)
             continue
-        if sentence.layout != "body":
-            continue
-        quote = _main_quote(sentence, quotes)
-        if quote is None or any(span.overlap(quote) for span in covered):
-            continue
-        if previous is None or previous.attr("quote") == "indirect":
-            continue
-        if sentence.paragraph - _paragraph_of(previous, sentences) > 1:
-            continue
-        roles = (("source", previous.role("source")), ("cue", None), ("content", quote))
-        claim = Claim("attribution", Span(sentence.start, sentence.end), CONTINUATION_RULE, roles,
-                      (("quote", "direct"),))
-        out.append(claim)
-        covered.append(quote)
-        previous = claim
+        own = Span(claim.sentence.start, claim.sentence.end)
+        para = _sentence_at(sentences, starts, claim.sentence.start).paragraph
+        end = content.end
+        for quote in quotes:
+            if quote.start < end:
+                continue
+            sentence = _sentence_at(sentences, starts, quote.start)
+            if sentence is None or sentence.paragraph != para:
+                break
+            between = [c for c in cues[bisect.bisect_left(cues, end):] if c < quote.start]
+            if between and not all(own.start <= c < own.end for c in between):
+                break
+            in_own = own.start <= quote.start < own.end
+            if not in_own and (sentence.start in attr_sentences or _quote_share(sentence, quote) < MIN_QUOTE_SHARE):
+                break
+            end = quote.end
+        out.append(_replace_content(claim, Span(content.start, end)) if end != content.end else claim)
     return out
 
 
-def _main_quote(sentence: Sentence, quotes: Sequence[Quote]) -> Span | None:
-    length = sentence.end - sentence.start
-    for quote in quotes:
-        if quote.start >= sentence.end or quote.end <= sentence.start:
+def _sentence_at(sentences: Sequence[Sentence], starts: list[int], offset: int) -> Sentence | None:
+    i = bisect.bisect_right(starts, offset) - 1
+    if i < 0 or offset >= sentences[i].end:
+        return None
+    return sentences[i]
+
+
+def continue_quotations(sentences: Sequence[Sentence], claims: list[Claim],
+                        quotes: Sequence[Quote]) -> list[Claim]:
+    """Attribute a quotation carried on into the next paragraph to the previous speaker."""
+    out = list(claims)
+    starts = [s.start for s in sentences]
+    for prev, nxt in zip(quotes, quotes[1:]):
+        if not prev.continues:
             continue
-        span = Span(max(quote.start, sentence.start), min(quote.end, sentence.end))
-        if len(span) >= MIN_QUOTE_SHARE * length:
-            return span
-    return None
-
-
-def _paragraph_of(claim: Claim, sentences: Sequence[Sentence]) -> int:
-    for sentence in sentences:
-        if sentence.start == claim.sentence.start:
-            return sentence.paragraph
-    return 0
+        owner = next((c for c in out if c.kind == "attribution" and c.role("content") is not None
+                      and c.role("content").overlap(Span(prev.start, prev.end)) > 0), None)
+        sentence = _sentence_at(sentences, starts, nxt.start)
+        if owner is None or sentence is None:
+            continue
+        if any(c.kind == "attribution" and c.role("content") is not None
+               and c.role("content").overlap(Span(nxt.start, nxt.end)) > 0 for c in out):
+            continue
+        roles = (("source", owner.role("source")), ("cue", None), ("content", Span(nxt.start, nxt.end)))
+        out.append(Claim("attribution", Span(sentence.start, sentence.end), CONTINUATION_RULE, roles,
+                         (("quote", "direct"),)))
+    return out
 
 
 def link_commitments(claims: Sequence[Claim], ids: Sequence[str]) -> list[str | None]:

@@ -150,6 +150,8 @@ class _Matcher:
                 yield end, span, (element.lexicon.name, " ".join(t.norm for t in tokens[ti:end]))
             return
         token = tokens[ti]
+        if element.in_quote is not None and self.view.in_quote[ti] != element.in_quote:
+            return
         if element.token_ok(token):
             yield ti + 1, Span(token.start, token.end), (element.lexicon_name, token.norm) if element.lexicon_name else None
 

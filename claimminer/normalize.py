@@ -40,9 +40,19 @@ def _cr(match: "regex.Match[str]") -> str:
     return " \n" if match.group(1) else "\n"
 
 
+# Two apostrophes or two backticks typed for a double quotation mark (a habit of some
+# newsrooms): the pair becomes one mark plus a space on the side away from the words,
+# so that the quote layer sees an ordinary opening or closing mark.
+_PAIR_OPEN = regex.compile(r"(?:''|``)(?=[\p{L}\p{N}])")
+_PAIR_CLOSE = regex.compile(r"(?<=[\p{L}\p{N}.,!?;:])''")
+
+
 def normalize(text: str) -> str:
     """Fold quotes, apostrophes, dashes, spaces and control characters; keep the length."""
     folded = _CR.sub(_cr, text).translate(_TABLE)
+    if "''" in folded:
+        folded = _PAIR_CLOSE.sub('" ', folded)
+        folded = _PAIR_OPEN.sub(' "', folded)
     assert len(folded) == len(text)
     return folded
 

@@ -29,7 +29,7 @@ SHAPES: dict[str, Callable[[Token], bool]] = {
     "LIKE_NUM": lambda t: t.norm[:1].isdigit(),
     "IS_CAPITALISED": lambda t: t.norm[:1].isupper(),
 }
-TOKEN_KEYS = ("TEXT", "LOWER", "REGEX", "IN", "NOT_IN") + tuple(SHAPES)
+TOKEN_KEYS = ("TEXT", "LOWER", "REGEX", "IN", "NOT_IN", "IN_QUOTE") + tuple(SHAPES)
 SPECIAL_KEYS = ("LAYER", "REST", "START", "END")
 META_KEYS = ("OP", "CAPTURE")
 REST_KINDS = ("sentence", "clause", "quote")
@@ -90,6 +90,7 @@ class Element:
     anchor: str | None = None          # "START" or "END": zero-width assertions
     words: frozenset[str] | None = None  # lower-case words this element requires, for pre-filtering
     lexicon_name: str | None = None    # for --explain: which lexicon a token matched
+    in_quote: bool | None = None       # IN_QUOTE: the token must (not) lie inside quotation marks
 
     def token_ok(self, token: Token) -> bool:
         return all(test(token) for test in self.tests)
@@ -167,6 +168,11 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
                 tests.append(lambda t, w=lex.words: t.lower in w)
                 words = lex.words
                 element.lexicon_name = lex.name
+        elif key == "IN_QUOTE":
+            if not isinstance(value, bool):
+                add(f"IN_QUOTE takes true or false, not {value!r}", key)
+            else:
+                element.in_quote = value
         elif key in SHAPES:
             if not isinstance(value, bool):
                 add(f"{key} takes true or false, not {value!r}", key)

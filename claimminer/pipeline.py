@@ -19,7 +19,7 @@ from claimminer.rulebook import Rulebook
 from claimminer.segment import SentenceSplitter
 from claimminer.spans import Block, Claim, Document, Sentence, Span
 from claimminer.tokens import tokenize
-from claimminer import discourse, speakers
+from claimminer import commitments, discourse, speakers
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,10 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
         for resolved in resolve_conflicts(matches):
             resolved_all.append((sentence, resolved))
     claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
-    claims = discourse.continue_quotations(doc.text, sentences, claims, quotes)
+    claims = [commitments.refine(doc.text, norm, c, res.rulebook) if c.kind == "commitment" else c
+              for c in claims]
+    claims = discourse.extend_split_quotations(sentences, claims, quotes)
+    claims = discourse.continue_quotations(sentences, claims, quotes)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims)

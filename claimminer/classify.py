@@ -1,0 +1,321 @@
+"""Sentence types (issue 6): the ``reported`` flag and the content type of every sentence.
+
+A linear model (logistic regression, two heads) over n-gram tf-idf and pipeline
+features, trained from ``claimminer/data/sentence_types/*.jsonl``. The fitted
+model is saved as JSON in a cache outside the repo, keyed by the sha256 of the
+training data, this code, scikit-learn's version and the rule set (rule
+features come from the rules), so any change rebuilds it. The CLIs for
+training and evaluation are in ``classify_cli``-style functions at the end.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from claimminer import __version__, features
+from claimminer.normalize import normalize
+from claimminer.pipeline import DocumentResult, Resources, extract_document
+from claimminer.spans import Document, Span
+
+TYPES = ("commitment", "factual", "evaluation", "boilerplate")
+DATA_DIR = Path(__file__).resolve().parent / "data" / "sentence_types"
+FORMAT = "claimminer-sentence-types/1"
+SEED = 0
+
+
+# ---------------------------------------------------------------- data
+
+def data_files() -> list[Path]:
+    return sorted(DATA_DIR.glob("*.jsonl"))
+
+
+def load_labelled(paths: list[Path] | None = None) -> dict[str, list[dict]]:
+    """Labelled sentences grouped by article, in file and ``i`` order."""
+    docs: dict[str, list[dict]] = {}
+    for path in paths or data_files():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    item = json.loads(line)
+                    docs.setdefault(item["doc"], []).append(item)
+    for items in docs.values():
+        items.sort(key=lambda item: item["i"])
+    return docs
+
+
+def is_test(doc_id: str) -> bool:
+    """The documented split (SPLIT.md): an article is test when sha256(id) mod 4 == 0."""
+    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16) % 4 == 0
+
+
+def article_text(items: list[dict]) -> tuple[str, list[Span]]:
+    """An article as news text: one line per non-body item, body sentences two to a paragraph."""
+    text, spans, body_run, prev = "", [], 0, None
+    for item in items:
+        layout = item["layout"]
+        if prev is None:
+            sep = ""
+        elif layout == "body" and prev == "body" and body_run % 2 == 1:
+            sep = " "
+        elif layout == "related" and prev == "related":
+            sep = "\n"
+        else:
+            sep = "\n\n"
+        body_run = body_run + 1 if layout == "body" and prev == "body" else int(layout == "body")
+        text += sep
+        spans.append(Span(len(text), len(text) + len(item["text"])))
+        text += item["text"]
+        prev = layout
+    return text + "\n", spans
+
+
+def _claims_with_words(result: DocumentResult) -> list:
+    text = result.doc.text
+    out = []
+    for claim in result.claims:
+        word = claim.role("cue") if claim.kind == "attribution" else claim.role("trigger")
+        out.append((claim, text[word.start:word.end] if word else ""))
+    return out
+
+
+def result_rows(result: DocumentResult) -> list[dict]:
+    """One feature row per pipeline sentence (predict time: layout from the pipeline)."""
+    claims = _claims_with_words(result)
+    n, text = len(result.sentences), result.doc.text
+    return [{"text": text[s.start:s.end], "layout": s.layout, "index": s.index, "n": n,
+             "paragraph": s.paragraph, "claims": features.claim_facts(claims, Span(s.start, s.end))}
+            for s in result.sentences]
+
+
+def article_rows(doc_id: str, items: list[dict], res: Resources, gold_layout: bool = True) -> list[dict]:
+    """Rows for one labelled article, run through the pipeline; labels ride along under ``y_*``."""
+    text, spans = article_text(items)
+    result = extract_document(Document(doc_id, text, normalize(text)), res)
+    claims = _claims_with_words(result)
+    starts = [s.start for s in result.sentences]
+    rows = []
+    for item, span in zip(items, spans):
+        k = max(0, int(np.searchsorted(starts, span.start, side="right")) - 1)
+        sent = result.sentences[k] if result.sentences else None
+        rows.append({"text": item["text"], "layout": item["layout"] if gold_layout or sent is None else sent.layout,
+                     "index": sent.index if sent else item["i"], "n": len(result.sentences),
+                     "paragraph": sent.paragraph if sent else 0, "claims": features.claim_facts(claims, span),
+                     "doc": doc_id, "y_reported": bool(item["reported"]), "y_type": item["type"]})
+    return rows
+
+
+def labelled_rows(res: Resources, docs: dict[str, list[dict]] | None = None, gold_layout: bool = True) -> list[dict]:
+    docs = load_labelled() if docs is None else docs
+    return [row for doc_id in sorted(docs) for row in article_rows(doc_id, docs[doc_id], res, gold_layout)]
+
+
+# ---------------------------------------------------------------- model
+
+class SentenceTypeModel(BaseEstimator, ClassifierMixin):
+    """Shared features, two logistic-regression heads: ``reported`` (binary) and ``type`` (4 classes)."""
+
+    def __init__(self, features=None, C_reported: float = 10.0, C_type: float = 10.0, random_state: int = SEED):
+        self.features = features
+        self.C_reported = C_reported
+        self.C_type = C_type
+        self.random_state = random_state
+
+    def _head(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, max_iter=3000, random_state=self.random_state)
+
+    def fit(self, rows: list[dict], y=None):
+        """``y`` is ignored: the labels are the rows' ``y_reported`` and ``y_type``."""
+        self.features_ = clone(self.features if self.features is not None else features.sentence_features())
+        X = self.features_.fit_transform(rows)
+        self.reported_ = self._head(self.C_reported).fit(X, [int(r["y_reported"]) for r in rows])
+        self.type_ = self._head(self.C_type).fit(X, [r["y_type"] for r in rows])
+        return self
+
+    def predict_proba(self, rows: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        """P(reported) per row, and type probabilities in ``TYPES`` order."""
+        X = self.features_.transform(rows)
+        p_rep = self.reported_.predict_proba(X)[:, list(self.reported_.classes_).index(1)]
+        order = [list(self.type_.classes_).index(t) for t in TYPES]
+        return p_rep, self.type_.predict_proba(X)[:, order]
+
+    def predict(self, rows: list[dict]) -> list[tuple[bool, str]]:
+        p_rep, p_type = self.predict_proba(rows)
+        return [(bool(r >= 0.5), TYPES[int(np.argmax(t))]) for r, t in zip(p_rep, p_type)]
+
+
+def records(p_rep: np.ndarray, p_type: np.ndarray) -> list[dict]:
+    """The per-sentence dicts merged into sentences.jsonl (fixed key order, 4 decimals)."""
+    out = []
+    for rep, probs in zip(p_rep, p_type):
+        scores = {"reported": round(float(rep), 4)}
+        scores.update((t, round(float(p), 4)) for t, p in zip(TYPES, probs))
+        out.append({"reported": bool(rep >= 0.5), "type": TYPES[int(np.argmax(probs))], "scores": scores})
+    return out
+
+
+# ---------------------------------------------------------------- JSON (de)serialisation
+
+def _union_to_json(union) -> dict:
+    out = {}
+    for name, pipe in union.transformer_list:
+        last = pipe.steps[-1][1]
+        if isinstance(last, TfidfVectorizer):
+            terms = sorted(last.vocabulary_, key=last.vocabulary_.get)
+            out[name] = {"terms": terms, "idf": last.idf_.tolist()}
+        else:
+            out[name] = {"terms": list(last.feature_names_)}
+    return out
+
+
+def _union_from_json(union, data: dict):
+    for name, pipe in union.transformer_list:
+        for _, step in pipe.steps[:-1]:
+            step.fit([])
+        last, terms = pipe.steps[-1][1], data[name]["terms"]
+        vocab = {t: i for i, t in enumerate(terms)}
+        if isinstance(last, TfidfVectorizer):
+            last.vocabulary_ = vocab
+            last.idf_ = np.asarray(data[name]["idf"], dtype=np.float64)
+        elif isinstance(last, DictVectorizer):
+            last.vocabulary_, last.feature_names_ = vocab, list(terms)
+    return union
+
+
+def _head_to_json(head: LogisticRegression) -> dict:
+    return {"classes": [c.item() if hasattr(c, "item") else c for c in head.classes_],
+            "coef": head.coef_.tolist(), "intercept": head.intercept_.tolist(), "C": head.C}
+
+
+def _head_from_json(data: dict) -> LogisticRegression:
+    head = LogisticRegression(C=data["C"], random_state=SEED)
+    head.classes_ = np.asarray(data["classes"])
+    head.coef_ = np.asarray(data["coef"], dtype=np.float64)
+    head.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
+    head.n_features_in_ = head.coef_.shape[1]
+    return head
+
+
+def model_to_json(model, kind: str, key: str = "") -> dict:
+    """``kind``: "sentences" (SentenceTypeModel) or "text" (a features + head Pipeline)."""
+    if kind == "sentences":
+        heads = {"reported": _head_to_json(model.reported_), "type": _head_to_json(model.type_)}
+        union = model.features_
+    else:
+        heads = {"label": _head_to_json(model.steps[-1][1])}
+        union = model.steps[0][1]
+    return {"format": FORMAT, "kind": kind, "key": key, "claimminer": __version__,
+            "sklearn": sklearn.__version__, "features": _union_to_json(union), "heads": heads}
+
+
+def model_from_json(data: dict):
+    if data.get("format") != FORMAT:
+        raise ValueError(f"not a claimminer model file (format {data.get('format')!r})")
+    if data["kind"] == "sentences":
+        model = SentenceTypeModel(features=features.sentence_features())
+        model.features_ = _union_from_json(features.sentence_features(), data["features"])
+        model.reported_ = _head_from_json(data["heads"]["reported"])
+        model.type_ = _head_from_json(data["heads"]["type"])
+        return model
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("features", _union_from_json(features.text_features(), data["features"])),
+                     ("clf", _head_from_json(data["heads"]["label"]))])
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write then rename, so a racing process sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- cache and scorer
+
+def cache_dir() -> Path:
+    env = os.environ.get("CLAIMMINER_CACHE")
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimminer"
+    return base
+
+
+def model_key(res: Resources) -> str:
+    """sha256 of training data, code version and source, scikit-learn version and rule set."""
+    digest = hashlib.sha256()
+    for path in data_files():
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for part in (__version__, sklearn.__version__, res.rulebook.fingerprint()):
+        digest.update(part.encode() + b"\0")
+    for source in (features.__file__, __file__):
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()
+
+
+def train_shipped(res: Resources) -> SentenceTypeModel:
+    """The shipped model: every labelled sentence (dev and test), labelled layouts."""
+    return SentenceTypeModel(features=features.sentence_features()).fit(labelled_rows(res))
+
+
+def load_or_build(res: Resources, rebuild: bool = False) -> tuple[SentenceTypeModel, str, Path]:
+    key = model_key(res)
+    path = cache_dir() / f"sentence-types-{key[:16]}.json"
+    if not rebuild and path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("key") == key:
+                return model_from_json(data), key, path
+        except (ValueError, KeyError):
+            pass  # a damaged cache file is rebuilt below
+    model = train_shipped(res)
+    write_json_atomic(path, model_to_json(model, "sentences", key))
+    return model_from_json(json.loads(path.read_text(encoding="utf-8"))), key, path
+
+
+def scorer_for_run(res: Resources) -> tuple[Callable[[DocumentResult], list[dict]], dict]:
+    """A scorer (DocumentResult -> one dict per sentence) and the manifest entries."""
+    model, key, path = load_or_build(res)
+
+    def score(result: DocumentResult) -> list[dict]:
+        if not result.sentences:
+            return []
+        return records(*model.predict_proba(result_rows(result)))
+
+    return score, {"model_key": key, "model_cache": str(path), "data_files": data_files()}
+
+
+def bench_scoring(res: Resources, n_sentences: int = 5000) -> dict:
+    """Scoring cost per sentence over the labelled articles run through the pipeline (extraction not timed)."""
+    score, extra = scorer_for_run(res)
+    docs = load_labelled()
+    results = []
+    for doc_id in sorted(docs):
+        text, _ = article_text(docs[doc_id])
+        results.append(extract_document(Document(doc_id, text, normalize(text)), res))
+    done, started, i = 0, time.perf_counter(), 0
+    while done < n_sentences:
+        result = results[i % len(results)]
+        score(result)
+        done += len(result.sentences)
+        i += 1
+    seconds = time.perf_counter() - started
+    return {"sentences": done, "documents": i, "seconds": round(seconds, 3),
+            "ms_per_sentence": round(1000 * seconds / max(done, 1), 4), "model_key": extra["model_key"]}
+
+
+from claimminer.classify_cli import claimbuster_cli, eval_cli, train_cli  # noqa: E402,F401  (CLI entry points)
