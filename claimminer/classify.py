@@ -1,6 +1,6 @@
 """Sentence types (issue 6): the ``reported`` flag and the content type of every sentence.
 
-A linear model (logistic regression, two heads) over n-gram tf-idf and pipeline
+A linear model (linear SVMs with sigmoid calibration, two heads) over n-gram tf-idf and pipeline
 features, trained from ``claimminer/data/sentence_types/*.jsonl``. The fitted
 model is saved as JSON in a cache outside the repo, keyed by the sha256 of the
 training data, this code, scikit-learn's version and the rule set (rule
@@ -22,7 +22,8 @@ import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.calibration import CalibratedClassifierCV, _CalibratedClassifier, _SigmoidCalibration
+from sklearn.svm import LinearSVC
 
 from claimminer import __version__, features
 from claimminer.normalize import normalize
@@ -124,16 +125,19 @@ def labelled_rows(res: Resources, docs: dict[str, list[dict]] | None = None, gol
 # ---------------------------------------------------------------- model
 
 class SentenceTypeModel(BaseEstimator, ClassifierMixin):
-    """Shared features, two logistic-regression heads: ``reported`` (binary) and ``type`` (4 classes)."""
+    """Shared features, two calibrated linear-SVM heads: ``reported`` (binary) and ``type`` (4 classes).
 
-    def __init__(self, features=None, C_reported: float = 10.0, C_type: float = 10.0, random_state: int = SEED):
+    C values were chosen by grouped 5-fold CV on the dev split only.
+    """
+
+    def __init__(self, features=None, C_reported: float = 1.0, C_type: float = 1.0, random_state: int = SEED):
         self.features = features
         self.C_reported = C_reported
         self.C_type = C_type
         self.random_state = random_state
 
-    def _head(self, C: float) -> LogisticRegression:
-        return LogisticRegression(C=C, max_iter=3000, random_state=self.random_state)
+    def _head(self, C: float) -> CalibratedClassifierCV:
+        return calibrated_svm(C, self.random_state)
 
     def fit(self, rows: list[dict], y=None):
         """``y`` is ignored: the labels are the rows' ``y_reported`` and ``y_type``."""
@@ -193,17 +197,34 @@ def _union_from_json(union, data: dict):
     return union
 
 
-def _head_to_json(head: LogisticRegression) -> dict:
+def calibrated_svm(C: float, random_state: int = SEED, class_weight=None) -> CalibratedClassifierCV:
+    """One linear SVM on all the data plus sigmoid calibrators fitted on 3-fold decisions (small, fast)."""
+    return CalibratedClassifierCV(LinearSVC(C=C, class_weight=class_weight, random_state=random_state),
+                                  method="sigmoid", cv=3, ensemble=False)
+
+
+def _head_to_json(head: CalibratedClassifierCV) -> dict:
+    (inner,) = head.calibrated_classifiers_
+    svm = inner.estimator
     return {"classes": [c.item() if hasattr(c, "item") else c for c in head.classes_],
-            "coef": head.coef_.tolist(), "intercept": head.intercept_.tolist(), "C": head.C}
+            "coef": svm.coef_.tolist(), "intercept": svm.intercept_.tolist(),
+            "sigmoid": [[float(c.a_), float(c.b_)] for c in inner.calibrators], "params": svm.get_params()}
 
 
-def _head_from_json(data: dict) -> LogisticRegression:
-    head = LogisticRegression(C=data["C"], random_state=SEED)
-    head.classes_ = np.asarray(data["classes"])
-    head.coef_ = np.asarray(data["coef"], dtype=np.float64)
-    head.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
-    head.n_features_in_ = head.coef_.shape[1]
+def _head_from_json(data: dict) -> CalibratedClassifierCV:
+    classes = np.asarray(data["classes"])
+    svm = LinearSVC(**data["params"])
+    svm.classes_, svm.coef_ = classes, np.asarray(data["coef"], dtype=np.float64)
+    svm.intercept_ = np.asarray(data["intercept"], dtype=np.float64)
+    svm.n_features_in_ = svm.coef_.shape[1]
+    calibrators = []
+    for a, b in data["sigmoid"]:
+        calibrator = _SigmoidCalibration()
+        calibrator.a_, calibrator.b_ = a, b
+        calibrators.append(calibrator)
+    head = CalibratedClassifierCV(LinearSVC(**data["params"]), method="sigmoid", cv=3, ensemble=False)
+    head.classes_, head.n_features_in_ = classes, svm.n_features_in_
+    head.calibrated_classifiers_ = [_CalibratedClassifier(svm, calibrators, classes=classes, method="sigmoid")]
     return head
 
 

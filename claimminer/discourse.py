@@ -62,6 +62,34 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
     return out
 
 
+def trim_coordinated(text: str, claims: list[Claim]) -> list[Claim]:
+    """Cut a content before a second cue of the same source ("reaffirmed X and have insisted Y")."""
+    out = []
+    for claim in claims:
+        content, source = claim.role("content"), claim.role("source")
+        if claim.kind == "attribution" and content is not None and source is not None:
+            cut = min((other.role("cue").start for other in claims
+                       if other is not claim and other.kind == "attribution" and other.role("source") == source
+                       and other.role("cue") is not None and content.start < other.role("cue").start < content.end),
+                      default=None)
+            if cut is not None:
+                end = _before_conjunction(text, content.start, cut)
+                if end > content.start:
+                    claim = _replace_content(claim, Span(content.start, end))
+        out.append(claim)
+    return out
+
+
+def _before_conjunction(text: str, start: int, end: int) -> int:
+    """``end`` moved left over white space, one joining word (and, but, or) and commas."""
+    head = text[start:end].rstrip()
+    for word in (" and", " but", " or", ","):
+        if head.endswith(word):
+            head = head[: -len(word)].rstrip(" ,")
+            break
+    return start + len(head)
+
+
 def _sentence_at(sentences: Sequence[Sentence], starts: list[int], offset: int) -> Sentence | None:
     i = bisect.bisect_right(starts, offset) - 1
     if i < 0 or offset >= sentences[i].end:

@@ -36,6 +36,20 @@ _FUTURE = regex.compile(r"\b(?:will|would|shall|'ll|plans? to|intends? to|is to|
                         regex.IGNORECASE)
 _HEDGE = regex.compile(r"\b(?:could|might|may|likely|unlikely|expected|should|seems?|appears?)\b",
                        regex.IGNORECASE)
+# finer commitment cues: the n-grams see the words, these group the paraphrases
+_CUES = {name: regex.compile(pattern, regex.IGNORECASE) for name, pattern in {
+    "pledge": r"\b(?:pledg|promis|vow|commit|undert(?:ook|ake)|guarantee)\w*",
+    "agree": r"\b(?:agreed|signed|approved|accepted|decided)\b",
+    "plan": r"\b(?:plans?|plann\w+|intends?|aims?|is to|are to|set to|due to|going to)\b",
+    "oblige": r"\b(?:must|required|has to|have to|obliged|obligation|will have to)\b",
+    "pending": r"\b(?:has yet to|have yet to|still (?:has|have|must|needs?) to)\b",
+    "negation": r"\b(?:not|n't|no|never|refus\w*|ruled? out|declin\w*)\b",
+    "forecast": r"\b(?:expect\w*|likely|predict\w*|forecast\w*|probably|could|might)\b",
+    "we_will": r"\b(?:we|I)(?:\s+|')(?:will|ll|shall|are going to|plan|intend|are committed)\b",
+    "will_verb": r"\b(?:will|would|'ll)\s+(?:not\s+)?\p{Ll}+",
+    "readiness": r"\b(?:ready|prepared|willing|open) to\b",
+}.items()}
+_HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
 
 def _ratio_bin(value: float, bins: int = 5) -> int:
@@ -90,6 +104,11 @@ def row_features(row: dict) -> dict[str, float]:
     feats["first_person"] = float(bool(_FIRST_PERSON.search(text)))
     feats["future"] = float(bool(_FUTURE.search(text)))
     feats["hedge"] = float(bool(_HEDGE.search(text)))
+    for name, pattern in _CUES.items():
+        if pattern.search(text):
+            feats["cue=" + name] = 1.0
+    if layout == "headline" and _HEAD_TO.search(text):
+        feats["headline_to_verb"] = 1.0
     facts = row.get("claims", ())
     kinds = {fact[0] for fact in facts}
     feats["n_attr"] = float(sum(f[0] == "attribution" for f in facts))

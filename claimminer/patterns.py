@@ -115,7 +115,10 @@ def _string_test(key: str, value, lexicons: dict, add: Callable[[str], None]):
                 add(f"{key}: REGEX does not compile: {err}")
                 return None, None
             return (lambda t, a=attr, p=pattern: p.fullmatch(getattr(t, a)) is not None), None
-    add(f"{key} must be a string or a mapping with IN, NOT_IN or REGEX")
+    hint = ""
+    if isinstance(value, dict) and any(isinstance(x, bool) for v in value.values() if isinstance(v, list) for x in v):
+        hint = " (YAML reads bare on/off/yes/no as true/false: quote them)"
+    add(f"{key} must be a string or a mapping with IN, NOT_IN or REGEX{hint}")
     return None, None
 
 

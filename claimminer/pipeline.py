@@ -108,6 +108,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
     claims = [commitments.refine(doc.text, norm, c, res.rulebook) if c.kind == "commitment" else c
               for c in claims]
+    claims = discourse.trim_coordinated(doc.text, claims)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims.sort(key=_claim_order)
