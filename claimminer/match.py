@@ -9,12 +9,13 @@ that exceeds it is reported and skipped, and the run goes on.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 import regex
 
-from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, Element
+from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, Element, shape_mask
 from claimminer.rulebook import REGEX_TIMEOUT, Rule, Rulebook
 from claimminer.spans import Span, Token
 
@@ -56,6 +57,33 @@ class SentenceView:
     layers: dict[str, dict[int, list[tuple[int, Span]]]] = field(default_factory=dict)
     words: frozenset[str] = frozenset()
     in_quote: tuple[bool, ...] = ()
+    masks: tuple[int, ...] = ()    # per token: bits of the lexicons holding it
+    shapes: tuple[int, ...] = ()   # per token: bits of the shape tests it passes
+    # Layers are computed on demand: only when a rule that passed its word filter asks for one.
+    producers: dict[str, tuple[Rule, ...]] = field(default_factory=dict)
+    ready: set[str] = field(default_factory=lambda: {"QUOTE"})
+    layer_matches: list = field(default_factory=list)
+    timeouts: list = field(default_factory=list)
+    text: str = ""
+
+    def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
+        """Spans of layer ``name`` by start token, computing the layer on first use."""
+        if name not in self.ready:
+            self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
+            starts = [t.start for t in self.tokens]
+            for rule in self.producers.get(name, ()):
+                for m in _guarded(rule, self, self.timeouts):
+                    span = m.capture("span") or m.span
+                    first = bisect.bisect_left(starts, span.start)
+                    last = bisect.bisect_left(starts, span.end)
+                    self.add_layer_span(name, first, last, span)
+                    self.layer_matches.append(m)
+        return self.layers.get(name, {})
+
+    def annotate(self, word_masks: dict[str, int]) -> None:
+        """Compute the per-token bit sets once, so element tests are integer operations."""
+        self.masks = tuple(word_masks.get(t.lower, 0) for t in self.tokens)
+        self.shapes = tuple(shape_mask(t) for t in self.tokens)
 
     def add_layer_span(self, name: str, first: int, last: int, span: Span) -> None:
         """Register ``span`` covering tokens ``first`` .. ``last - 1`` in layer ``name``."""
@@ -101,10 +129,10 @@ class _Matcher:
             yield ti, chain
             return
         element = self.elements[ei]
-        if element.op == "!":
-            if ti < len(self.tokens) and any(True for _ in self._one(element, ti)):
-                return
-            yield from self._seq(ei + 1, ti, chain)
+        if element.op in ("!", "="):
+            found = ti < len(self.tokens) and any(True for _ in self._one(element, ti))
+            if found == (element.op == "="):
+                yield from self._seq(ei + 1, ti, chain)
         elif element.op in ("*", "+"):
             yield from self._repeat(ei, element, ti, chain, 0)
         else:
@@ -136,7 +164,7 @@ class _Matcher:
         if ti >= n:
             return
         if element.layer is not None:
-            for end, span in self.view.layers.get(element.layer, {}).get(ti, ()):
+            for end, span in self.view.layer(element.layer).get(ti, ()):
                 yield end, span, None
             return
         if element.rest is not None:
@@ -149,10 +177,9 @@ class _Matcher:
                 span = Span(tokens[ti].start, tokens[end - 1].end)
                 yield end, span, (element.lexicon.name, " ".join(t.norm for t in tokens[ti:end]))
             return
-        token = tokens[ti]
-        if element.in_quote is not None and self.view.in_quote[ti] != element.in_quote:
-            return
-        if element.token_ok(token):
+        view = self.view
+        if element.ok(tokens, view.masks, view.shapes, view.in_quote, ti):
+            token = tokens[ti]
             yield ti + 1, Span(token.start, token.end), (element.lexicon_name, token.norm) if element.lexicon_name else None
 
     def _rest_end(self, kind: str, ti: int) -> int:
@@ -198,33 +225,49 @@ def _unchain(chain) -> tuple[dict[str, Span], list, list[Span]]:
     return captures, hits, spans
 
 
-def _start_positions(first: Element, view: SentenceView) -> Iterator[int]:
+def _has_run(run: tuple[Element, ...], view: SentenceView) -> bool:
+    """Whether the elements of ``run`` match some consecutive tokens of the sentence."""
+    tokens, masks, shapes, quoted = view.tokens, view.masks, view.shapes, view.in_quote
+    first, rest = run[0], run[1:]
+    for i in range(len(tokens) - len(run) + 1):
+        if first.ok(tokens, masks, shapes, quoted, i) and all(
+                e.ok(tokens, masks, shapes, quoted, i + k + 1) for k, e in enumerate(rest)):
+            return True
+    return False
+
+
+def _start_positions(first: tuple[Element, ...] | None, view: SentenceView) -> list[int]:
+    """Token positions where one of the rule's possible first elements can match."""
     n = len(view.tokens)
-    if first.op in ("", "+"):
-        if first.anchor == "START":
-            yield 0
-            return
-        if first.layer is not None:
-            yield from sorted(view.layers.get(first.layer, {}))
-            return
-        if first.words is not None:
-            for i, token in enumerate(view.tokens):
-                if token.lower in first.words:
-                    yield i
-            return
-    yield from range(n)
+    if first is None:
+        return list(range(n))
+    starts: set[int] = set()
+    for element in first:
+        if element.anchor == "START":
+            starts.add(0)
+        elif element.layer is not None:
+            starts.update(view.layer(element.layer))
+        elif element.lexicon is not None:
+            starts.update(i for i in range(n) if any(True for _ in element.lexicon.advance(view.tokens, i)))
+        else:
+            tokens, masks, shapes, quoted = view.tokens, view.masks, view.shapes, view.in_quote
+            starts.update(i for i in range(n) if element.ok(tokens, masks, shapes, quoted, i))
+    return sorted(starts)
 
 
 def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
     """All matches of ``rule`` in one sentence: the first (greedy) match at each start token."""
-    if rule.required_words is not None and not (rule.required_words & view.words):
+    for required in rule.required_sets:
+        if required.isdisjoint(view.words):
+            return []
+    if rule.anchor_run and not _has_run(rule.anchor_run, view):
         return []
     if rule.regex is not None:
         return _match_regex(rule, view)
     matcher = _Matcher(rule.elements, view)
     out = []
     layer = rule.kind == "layer"
-    for start in _start_positions(rule.elements[0], view):
+    for start in _start_positions(rule.first, view):
         if layer:
             found_all = matcher.all_ends(start)
         else:
@@ -260,28 +303,31 @@ def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
     return out
 
 
-def run_rules(book: Rulebook, view: SentenceView, text: str,
-              timeouts: list[RuleTimeout]) -> list[Match]:
-    """Run every stage in order; layer rules feed the layers later stages see."""
+def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
+    """``match_rule``, with a rule that runs out of budget reported and skipped."""
+    try:
+        return match_rule(rule, view, view.text)
+    except (_Budget, TimeoutError) as err:
+        kind = "regex timeout" if isinstance(err, TimeoutError) else f"more than {STEP_BUDGET} steps"
+        timeouts.append(RuleTimeout(rule, view.span, kind))
+        return []
+
+
+def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[RuleTimeout],
+              all_layers: bool = False) -> list[Match]:
+    """Run the claim rules stage by stage; layers are computed when a rule first needs them.
+
+    With ``all_layers`` every layer is computed (for rule tests and statistics).
+    """
+    view.text = text
+    view.timeouts = timeouts
+    view.producers = book.producers()
+    if all_layers:
+        for name in view.producers:
+            view.layer(name)
     matches: list[Match] = []
     for _, rules in book.by_stage():
         for rule in rules:
-            try:
-                found = match_rule(rule, view, text)
-            except (_Budget, TimeoutError) as err:
-                kind = "regex timeout" if isinstance(err, TimeoutError) else f"more than {STEP_BUDGET} steps"
-                timeouts.append(RuleTimeout(rule, view.span, kind))
-                continue
-            if rule.kind == "layer":
-                for m in found:
-                    span = m.capture("span") or m.span
-                    first, last = _token_range(view.tokens, span)
-                    view.add_layer_span(rule.layer, first, last, span)
-            matches.extend(found)
-    return matches
-
-
-def _token_range(tokens: Sequence[Token], span: Span) -> tuple[int, int]:
-    first = next((i for i, t in enumerate(tokens) if t.end > span.start), len(tokens))
-    last = next((i for i in range(len(tokens) - 1, -1, -1) if tokens[i].start < span.end), -1) + 1
-    return first, max(first, last)
+            if rule.kind != "layer":
+                matches.extend(_guarded(rule, view, timeouts))
+    return view.layer_matches + matches

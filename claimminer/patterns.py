@@ -17,7 +17,7 @@ import regex
 from claimminer.spans import Token
 from claimminer.yamlloc import Loc, loc_of
 
-OPS = ("?", "*", "+", "!")
+OPS = ("?", "*", "+", "!", "=")  # "!" / "=": zero-width, the next token must not / must match
 SHAPES: dict[str, Callable[[Token], bool]] = {
     "IS_TITLE": lambda t: t.norm[:1].isupper() and not t.norm.isupper() or (len(t.norm) == 1 and t.norm.isupper()),
     "IS_UPPER": lambda t: t.norm.isupper(),
@@ -29,6 +29,18 @@ SHAPES: dict[str, Callable[[Token], bool]] = {
     "LIKE_NUM": lambda t: t.norm[:1].isdigit(),
     "IS_CAPITALISED": lambda t: t.norm[:1].isupper(),
 }
+SHAPE_BITS = {name: 1 << i for i, name in enumerate(SHAPES)}
+
+
+def shape_mask(token: Token) -> int:
+    """Bit set of the shape tests a token passes, computed once per token."""
+    mask = 0
+    for name, test in SHAPES.items():
+        if test(token):
+            mask |= SHAPE_BITS[name]
+    return mask
+
+
 TOKEN_KEYS = ("TEXT", "LOWER", "REGEX", "IN", "NOT_IN", "IN_QUOTE") + tuple(SHAPES)
 SPECIAL_KEYS = ("LAYER", "REST", "START", "END")
 META_KEYS = ("OP", "CAPTURE")
@@ -62,6 +74,7 @@ class Lexicon:
     words: frozenset[str]
     phrases: dict = field(hash=False, compare=False)  # first word -> tuple of word tuples, longest first
     path: str = ""
+    bit: int = 0   # this lexicon's bit in the per-token membership mask (0: inline list, tested as a set)
 
     def advance(self, tokens: Sequence[Token], i: int) -> Iterator[int]:
         """Ends of the entries that start at token ``i``, longest first."""
@@ -91,9 +104,28 @@ class Element:
     words: frozenset[str] | None = None  # lower-case words this element requires, for pre-filtering
     lexicon_name: str | None = None    # for --explain: which lexicon a token matched
     in_quote: bool | None = None       # IN_QUOTE: the token must (not) lie inside quotation marks
+    need: int = 0                      # lexicon bits the token must have (IN)
+    forbid: int = 0                    # lexicon bits it must not have (NOT_IN)
+    shape_need: int = 0
+    shape_forbid: int = 0
 
-    def token_ok(self, token: Token) -> bool:
-        return all(test(token) for test in self.tests)
+    def ok(self, tokens: Sequence[Token], masks: Sequence[int], shapes: Sequence[int],
+           in_quote: Sequence[bool], i: int) -> bool:
+        """Whether token ``i`` passes this element's tests (bit tests first: they are cheap)."""
+        mask = masks[i]
+        if mask & self.need != self.need or mask & self.forbid:
+            return False
+        shape = shapes[i]
+        if shape & self.shape_need != self.shape_need or shape & self.shape_forbid:
+            return False
+        if self.in_quote is not None and in_quote[i] != self.in_quote:
+            return False
+        if self.tests:
+            token = tokens[i]
+            for test in self.tests:
+                if not test(token):
+                    return False
+        return True
 
 
 def _string_test(key: str, value, lexicons: dict, add: Callable[[str], None]):
@@ -163,12 +195,18 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
             if lex is None:
                 continue
             if key == "NOT_IN":
-                tests.append(lambda t, w=lex.words: t.lower not in w)
+                if lex.bit:
+                    element.forbid |= lex.bit
+                else:
+                    tests.append(lambda t, w=lex.words: t.lower not in w)
             elif lex.phrases:
                 element.lexicon = lex
                 words = lex.first_words()
             else:
-                tests.append(lambda t, w=lex.words: t.lower in w)
+                if lex.bit:
+                    element.need |= lex.bit
+                else:
+                    tests.append(lambda t, w=lex.words: t.lower in w)
                 words = lex.words
                 element.lexicon_name = lex.name
         elif key == "IN_QUOTE":
@@ -180,8 +218,10 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
             if not isinstance(value, bool):
                 add(f"{key} takes true or false, not {value!r}", key)
             else:
-                shape = SHAPES[key]
-                tests.append(shape if value else (lambda t, s=shape: not s(t)))
+                if value:
+                    element.shape_need |= SHAPE_BITS[key]
+                else:
+                    element.shape_forbid |= SHAPE_BITS[key]
         elif key == "LAYER":
             if value not in layers:
                 add(f"undefined layer {value!r}{did_you_mean(value, sorted(layers))}", key)
@@ -200,7 +240,7 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
     if element.lexicon is not None and tests:
         add("IN with a phrase lexicon takes no other token tests")
     element.tests = tuple(tests)
-    element.words = words if element.op in ("", "+") else None
+    element.words = words if element.op in ("", "+", "=") else None
     return element
 
 
@@ -216,7 +256,7 @@ def _lexicon(value, lexicons: dict[str, Lexicon], add) -> Lexicon | None:
     return None
 
 
-def make_lexicon(name: str, entries: Sequence[str], path: str = "") -> Lexicon:
+def make_lexicon(name: str, entries: Sequence[str], path: str = "", bit: int = 0) -> Lexicon:
     """Build a lexicon; multi-word entries are split with the project tokenizer."""
     from claimminer.tokens import tokenize
 
@@ -229,4 +269,4 @@ def make_lexicon(name: str, entries: Sequence[str], path: str = "") -> Lexicon:
         elif parts:
             phrases.setdefault(parts[0], []).append(parts)
     ordered = {k: tuple(sorted(set(v), key=lambda p: (-len(p), p))) for k, v in sorted(phrases.items())}
-    return Lexicon(name, frozenset(words), ordered, path)
+    return Lexicon(name, frozenset(words), ordered, path, bit)

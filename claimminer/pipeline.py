@@ -64,7 +64,7 @@ def segment_document(doc: Document, res: Resources) -> tuple[list[Sentence], lis
     return sentences, blocks
 
 
-def _view(sentence: Sentence, norm: str, quotes: list[Quote]) -> SentenceView:
+def _view(sentence: Sentence, norm: str, quotes: list[Quote], word_masks: dict[str, int]) -> SentenceView:
     tokens = tokenize(norm, sentence.start, sentence.end)
     view = SentenceView(Span(sentence.start, sentence.end), tokens, norm,
                         words=frozenset(t.lower for t in tokens))
@@ -81,16 +81,17 @@ def _view(sentence: Sentence, norm: str, quotes: list[Quote]) -> SentenceView:
         if first is not None:
             view.add_layer_span("QUOTE", first, last, Span(quote.start, quote.end))
     view.in_quote = tuple(in_quote)
+    view.annotate(word_masks)
     return view
 
 
 def sentence_matches(doc: Document, res: Resources, sentences: list[Sentence], quotes: list[Quote],
-                     timeouts: list[RuleTimeout]):
+                     timeouts: list[RuleTimeout], all_layers: bool = False):
     """Yield ``(sentence, view, raw matches)`` for every sentence, all stages run."""
     norm = doc.norm or normalize(doc.text)
     for sentence in sentences:
-        view = _view(sentence, norm, quotes)
-        yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts)
+        view = _view(sentence, norm, quotes, res.rulebook.word_masks)
+        yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts, all_layers)
 
 
 def extract_document(doc: Document, res: Resources) -> DocumentResult:

@@ -8,7 +8,7 @@ all problems).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,9 @@ class Rule:
     examples: tuple[Example, ...] = ()
     counterexamples: tuple[Example, ...] = ()
     todo: tuple[Example, ...] = ()
+    required_sets: tuple[frozenset[str], ...] = ()  # each must meet the sentence's words (layers included)
+    first: tuple[Element, ...] | None = None        # elements a match can start with (None: any token)
+    anchor_run: tuple[Element, ...] = ()            # consecutive one-token elements every match contains
 
     @property
     def ref(self) -> str:
@@ -79,13 +82,27 @@ class Rule:
 class Rulebook:
     rules: tuple[Rule, ...]
     lexicons: dict[str, Lexicon] = field(hash=False)
+    word_masks: dict[str, int] = field(hash=False)
     config: dict[str, Any] = field(hash=False)       # layout.yaml / segmentation.yaml contents
     files: tuple[Path, ...] = ()
     rules_dir: Path | None = None
 
     def by_stage(self) -> list[tuple[int, tuple[Rule, ...]]]:
+        return self._by_stage
+
+    def producers(self) -> dict[str, tuple[Rule, ...]]:
+        """Layer name -> the layer rules that produce it, in stage and file order."""
+        return self._producers
+
+    def __post_init__(self) -> None:
         stages = sorted({r.stage for r in self.rules})
-        return [(s, tuple(r for r in self.rules if r.stage == s)) for s in stages]
+        object.__setattr__(self, "_by_stage", [(s, tuple(r for r in self.rules if r.stage == s)) for s in stages])
+        producers: dict[str, list[Rule]] = {}
+        for _, rules in self._by_stage:
+            for rule in rules:
+                if rule.kind == "layer":
+                    producers.setdefault(rule.layer, []).append(rule)
+        object.__setattr__(self, "_producers", {k: tuple(v) for k, v in producers.items()})
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -116,7 +133,17 @@ def load_lexicons(lexicon_dir: Path) -> dict[str, Lexicon]:
                 out.append(entry)
         return out
 
-    return {name: make_lexicon(name, entries(name, (name,)), str(lexicon_dir / f"{name}.txt")) for name in raw}
+    return {name: make_lexicon(name, entries(name, (name,)), str(lexicon_dir / f"{name}.txt"), 1 << index)
+            for index, name in enumerate(sorted(raw))}
+
+
+def word_masks(lexicons: dict[str, Lexicon]) -> dict[str, int]:
+    """Lower-cased word -> bit set of the lexicons that hold it (single-word entries)."""
+    masks: dict[str, int] = {}
+    for lexicon in lexicons.values():
+        for word in lexicon.words:
+            masks[word] = masks.get(word, 0) | lexicon.bit
+    return masks
 
 
 def load_rulebook(rules_dir: Path, extra_files: tuple[Path, ...] = ()) -> tuple[Rulebook, list[Problem]]:
@@ -145,8 +172,75 @@ def load_rulebook(rules_dir: Path, extra_files: tuple[Path, ...] = ()) -> tuple[
                 continue
             seen[rule.id] = rule.loc
             rules.append(rule)
-    book = Rulebook(tuple(rules), lexicons, config, tuple(files), rules_dir)
+    rules = _with_prefilters(rules)
+    book = Rulebook(tuple(rules), lexicons, word_masks(lexicons), config, tuple(files), rules_dir)
     return book, problems
+
+
+def _with_prefilters(rules: list[Rule]) -> list[Rule]:
+    """Work out, once, which words a sentence needs for each rule and where a match can start.
+
+    A layer needs one of its rules' words when every one of its rules needs some;
+    a rule needs the words of each mandatory token element and mandatory layer.
+    """
+    layer_words: dict[str, frozenset[str] | None] = {}
+    for stage in sorted({r.stage for r in rules}):
+        # Within a stage a layer may refer to itself; only earlier stages' layers are settled.
+        settled = dict(layer_words)
+        for rule in rules:
+            if rule.kind != "layer" or rule.stage != stage:
+                continue
+            own = _element_sets(rule.elements, settled)
+            if not own:
+                layer_words[rule.layer] = None
+            elif layer_words.get(rule.layer, frozenset()) is not None:
+                layer_words[rule.layer] = layer_words.get(rule.layer, frozenset()) | min(own, key=len)
+    out = []
+    for rule in rules:
+        sets = tuple(s for s in _element_sets(rule.elements, layer_words) if s)
+        out.append(replace(rule, required_sets=sets, first=_first_elements(rule.elements),
+                           anchor_run=_anchor_run(rule.elements)))
+    return out
+
+
+def _element_sets(elements, layer_words) -> list[frozenset[str]]:
+    sets = []
+    for element in elements:
+        if element.op not in ("", "+", "="):
+            continue
+        if element.words is not None:
+            sets.append(element.words)
+        elif element.layer is not None and layer_words.get(element.layer):
+            sets.append(layer_words[element.layer])
+    return sets
+
+
+def _anchor_run(elements) -> tuple[Element, ...]:
+    """The longest run (two or more) of consecutive mandatory one-token elements, for a cheap pre-check."""
+    best: list[Element] = []
+    run: list[Element] = []
+    for element in elements:
+        simple = (element.op == "" and element.layer is None and element.rest is None
+                  and element.anchor is None and element.lexicon is None)
+        if simple:
+            run.append(element)
+            if len(run) > len(best):
+                best = list(run)
+        else:
+            run = []
+    return tuple(best) if len(best) >= 2 else ()
+
+
+def _first_elements(elements) -> tuple[Element, ...] | None:
+    """The elements a match may begin with; None when it may begin anywhere."""
+    out = []
+    for element in elements:
+        if element.op in ("!", "=") or element.rest is not None or element.anchor == "END":
+            return None
+        out.append(element)
+        if element.op not in ("?", "*"):
+            return tuple(out)
+    return None
 
 
 def display_path(path: Path) -> str:

@@ -15,7 +15,8 @@ from claimminer.spans import Token
 _TOKEN = regex.compile(
     r"""
       (?:\p{L}\.){2,}(?!\p{L})                  # U.S.  e.g.  a.m.
-    | \p{Lu}\p{Ll}{0,3}\.(?=\s+\p{Lu})          # Gen. Alexus G. Grynkewich: title or initial before a name
+    | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S)              # Gen. Alexus G. Grynkewich, Biden Jr. said: an abbreviation
+                                                # inside a sentence (the splitter already cut real ends)
     | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st
     | '(?:s|S)(?!\p{L})                          # possessive 's
     | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?![sS](?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't
