@@ -102,6 +102,7 @@ class _Matcher:
         self.view = view
         self.tokens = view.tokens
         self.steps = 0
+        self.memo: dict = {}
 
     def first_match(self, start: int):
         for end, chain in self._seq(0, start, None):
@@ -109,7 +110,7 @@ class _Matcher:
         return None
 
     def all_ends(self, start: int, limit: int = 8):
-        """The first match for each distinct end token (layers offer every candidate span)."""
+        """The first match for each distinct end token, with captures (layers that capture context)."""
         ends: dict[int, object] = {}
         for end, chain in self._seq(0, start, None):
             if end not in ends:
@@ -117,6 +118,59 @@ class _Matcher:
                 if len(ends) >= limit:
                     break
         return list(ends.items())
+
+    def layer_ends(self, start: int, limit: int = 8) -> list[int]:
+        """Every end token of a match that starts at token ``start``, longest first.
+
+        Layers need no captures, only spans, so this is dynamic programming over
+        (element, token) states, shared by all start tokens of the sentence: no
+        path is explored twice, whatever the pattern's optional elements.
+        """
+        ends = sorted((e for e in self._ends(0, start, False) if e > start), reverse=True)
+        return ends[:limit]
+
+    def _ends(self, ei: int, ti: int, repeated: bool) -> frozenset[int]:
+        key = (ei, ti, repeated)
+        memo = self.memo
+        if key in memo:
+            return memo[key]
+        self._tick()
+        memo[key] = frozenset()  # a zero-width cycle cannot recurse forever
+        if ei == len(self.elements):
+            result = frozenset((ti,))
+        else:
+            element = self.elements[ei]
+            out: set[int] = set()
+            if element.op in ("!", "="):
+                found = ti < len(self.tokens) and any(True for _ in self._one(element, ti))
+                if found == (element.op == "="):
+                    out |= self._ends(ei + 1, ti, False)
+            elif element.op in ("*", "+"):
+                if element.simple:
+                    view = self.view
+                    if ti < len(self.tokens) and element.ok(self.tokens, view.masks, view.shapes,
+                                                            view.in_quote, ti):
+                        out |= self._ends(ei, ti + 1, True)
+                else:
+                    for end, _, _ in self._one(element, ti):
+                        if end > ti:
+                            out |= self._ends(ei, end, True)
+                if element.op == "*" or repeated:
+                    out |= self._ends(ei + 1, ti, False)
+            elif element.simple:
+                view = self.view
+                if ti < len(self.tokens) and element.ok(self.tokens, view.masks, view.shapes, view.in_quote, ti):
+                    out |= self._ends(ei + 1, ti + 1, False)
+                if element.op == "?":
+                    out |= self._ends(ei + 1, ti, False)
+            else:
+                for end, _, _ in self._one(element, ti):
+                    out |= self._ends(ei + 1, end, False)
+                if element.op == "?":
+                    out |= self._ends(ei + 1, ti, False)
+            result = frozenset(out)
+        memo[key] = result
+        return result
 
     def _tick(self) -> None:
         self.steps += 1
@@ -268,13 +322,21 @@ def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
     out = []
     layer = rule.kind == "layer"
     for start in _start_positions(rule.first, view):
+        if layer and any(e.capture != "span" for e in rule.elements):
+            # The layer span is a capture inside the match (context around it is matched, not kept).
+            for end, chain in matcher.all_ends(start):
+                match = _build(rule, chain, text)
+                if match is not None:
+                    out.append(match)
+            continue
         if layer:
-            found_all = matcher.all_ends(start)
-        else:
-            found = matcher.first_match(start)
-            found_all = [found] if found is not None else []
-        for end, chain in found_all:
-            match = _build(rule, chain, text)
+            for end in matcher.layer_ends(start):
+                span = Span(view.tokens[start].start, view.tokens[end - 1].end)
+                out.append(Match(rule, (("span", span),), span))
+            continue
+        found = matcher.first_match(start)
+        if found is not None:
+            match = _build(rule, found[1], text)
             if match is not None:
                 out.append(match)
     return out

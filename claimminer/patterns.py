@@ -32,12 +32,19 @@ SHAPES: dict[str, Callable[[Token], bool]] = {
 SHAPE_BITS = {name: 1 << i for i, name in enumerate(SHAPES)}
 
 
+_SHAPE_CACHE: dict[str, int] = {}
+
+
 def shape_mask(token: Token) -> int:
-    """Bit set of the shape tests a token passes, computed once per token."""
-    mask = 0
-    for name, test in SHAPES.items():
-        if test(token):
-            mask |= SHAPE_BITS[name]
+    """Bit set of the shape tests a token passes (it depends on the surface only, so it is cached)."""
+    mask = _SHAPE_CACHE.get(token.norm)
+    if mask is None:
+        mask = 0
+        for name, test in SHAPES.items():
+            if test(token):
+                mask |= SHAPE_BITS[name]
+        if len(_SHAPE_CACHE) < 200_000:  # bounded: a cache, not a leak
+            _SHAPE_CACHE[token.norm] = mask
     return mask
 
 
@@ -108,6 +115,7 @@ class Element:
     forbid: int = 0                    # lexicon bits it must not have (NOT_IN)
     shape_need: int = 0
     shape_forbid: int = 0
+    simple: bool = False               # consumes exactly one token, tested by ``ok`` alone
 
     def ok(self, tokens: Sequence[Token], masks: Sequence[int], shapes: Sequence[int],
            in_quote: Sequence[bool], i: int) -> bool:
@@ -240,6 +248,8 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
     if element.lexicon is not None and tests:
         add("IN with a phrase lexicon takes no other token tests")
     element.tests = tuple(tests)
+    element.simple = (element.layer is None and element.rest is None and element.anchor is None
+                      and element.lexicon is None)
     element.words = words if element.op in ("", "+", "=") else None
     return element
 
