@@ -90,14 +90,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_resources(rules_dir: Path | None, err=sys.stderr):
+def load_resources(rules_dir: Path | None, err=None):
     """The rule set, checked; None (after printing every problem) when it is invalid."""
+    err = sys.stderr if err is None else err  # looked up per call, so redirection and capture see it
     from claimminer.pipeline import Resources, default_rules_dir
     from claimminer.rulebook import load_rulebook
 
     book, problems = load_rulebook(rules_dir or default_rules_dir())
     if problems:
-        for problem in problems:
+        from claimminer.ruletest import problem_order
+
+        for problem in sorted(problems, key=problem_order):
             err.write(f"{problem}\n")
         err.write(f"claimminer: {len(problems)} problem(s) in the rule set; nothing was run\n")
         return None

@@ -78,6 +78,15 @@ def iter_documents(
             yield item
 
 
+def input_files(inputs: Iterable[Union[str, Path]], extensions: Iterable[str] = DEFAULT_EXTENSIONS) -> list[Path]:
+    """The files ``iter_documents`` reads for ``inputs``, in its order (missing paths kept, for the manifest)."""
+    exts = tuple(e.lower() for e in extensions)
+    files: list[Path] = []
+    for given in map(Path, inputs):
+        files.extend([given / rel for rel in _walk(given, exts)] if given.is_dir() else [given])
+    return files
+
+
 def _iter_input(path: Path, exts: tuple[str, ...], id_field: str, text_field: str) -> Iterator[Item]:
     """Documents of one input path, a file or a folder."""
     if path.is_dir():

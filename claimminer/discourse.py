@@ -34,6 +34,7 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                             quotes: Sequence[Quote]) -> list[Claim]:
     """Extend each quoted content over the quotations that continue it in its paragraph."""
     starts = [s.start for s in sentences]
+    quote_starts = [q.start for q in quotes]
     cues = sorted(c.role("cue").start for c in claims if c.kind == "attribution" and c.role("cue") is not None)
     attr_sentences = {c.sentence.start for c in claims if c.kind == "attribution"}
     out = []
@@ -45,9 +46,7 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
         own = Span(claim.sentence.start, claim.sentence.end)
         para = _sentence_at(sentences, starts, claim.sentence.start).paragraph
         end = content.end
-        for quote in quotes:
-            if quote.start < end:
-                continue
+        for quote in quotes[bisect.bisect_left(quote_starts, end):]:
             sentence = _sentence_at(sentences, starts, quote.start)
             if sentence is None or sentence.paragraph != para:
                 break
@@ -64,14 +63,15 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
 
 def trim_coordinated(text: str, claims: list[Claim]) -> list[Claim]:
     """Cut a content before a second cue of the same source ("reaffirmed X and have insisted Y")."""
+    cues_by_source: dict[Span, list[int]] = {}
+    for claim in claims:
+        if claim.kind == "attribution" and claim.role("source") is not None and claim.role("cue") is not None:
+            cues_by_source.setdefault(claim.role("source"), []).append(claim.role("cue").start)
     out = []
     for claim in claims:
         content, source = claim.role("content"), claim.role("source")
-        if claim.kind == "attribution" and content is not None and source is not None:
-            cut = min((other.role("cue").start for other in claims
-                       if other is not claim and other.kind == "attribution" and other.role("source") == source
-                       and other.role("cue") is not None and content.start < other.role("cue").start < content.end),
-                      default=None)
+        if claim.kind == "attribution" and content is not None and source in cues_by_source:
+            cut = min((c for c in cues_by_source[source] if content.start < c < content.end), default=None)
             if cut is not None:
                 end = _before_conjunction(text, content.start, cut)
                 if end > content.start:

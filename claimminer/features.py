@@ -9,7 +9,12 @@ save a fitted model as JSON and rebuild it.
 """
 from __future__ import annotations
 
+import bisect
+import hashlib
+import json
 import math
+import re
+from pathlib import Path
 from typing import Iterable
 
 import regex
@@ -18,37 +23,42 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from claimminer.spans import Claim, Span
+from claimminer.normalize import normalize
+from claimminer.pipeline import DocumentResult, Resources, extract_document
+from claimminer.spans import Claim, Document, Span
 
-_NUMBER = regex.compile(r"\p{N}")
-_PERCENT = regex.compile(r"\p{N}\s*(?:%|per\s?cent|percent)", regex.IGNORECASE)
-_MONEY = regex.compile(r"[$€£¥]\s*\p{N}|\p{N}\s*(?:euros?|dollars?|pounds?|francs?|billion|million)\b",
-                       regex.IGNORECASE)
-_YEAR = regex.compile(r"\b(?:19|20)\d\d\b")
-_CAPS = regex.compile(r"(?<!^)(?<![.!?]\s)\b\p{Lu}[\p{L}'’-]+(?:\s+\p{Lu}[\p{L}'’-]+)*")
-_QUOTE = regex.compile(r"[\"“”«»„]")
-_WORD = regex.compile(r"[\p{L}\p{N}]+")
+DATA_DIR = Path(__file__).resolve().parent / "data" / "sentence_types"
+
+# stdlib ``re`` for the hot checks: scoring runs them on every sentence and must stay cheap
+_DIGIT = re.compile(r"\d")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_QUOTES = "\"“”«»„"
+_CURRENCY = "$€£¥"
+_PERCENT_WORDS = frozenset({"percent", "per cent", "percentage"})
+_MONEY_WORDS = frozenset({"euro", "euros", "dollar", "dollars", "pound", "pounds", "franc", "francs",
+                          "billion", "million", "bn", "m"})
 _TAIL_SPEAKER = regex.compile(r":\s*[\p{Lu}][\p{L}'’. -]{1,40}$")
 _LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
-_FIRST_PERSON = regex.compile(r"\b(?:I|we|We|our|Our|my|My|us)\b")
-_FUTURE = regex.compile(r"\b(?:will|would|shall|'ll|plans? to|intends? to|is to|are to|set to|due to|"
-                        r"must|has to|have to|has yet to|still has to|pledged?|promised?|vowed?|agreed?)\b",
-                        regex.IGNORECASE)
-_HEDGE = regex.compile(r"\b(?:could|might|may|likely|unlikely|expected|should|seems?|appears?)\b",
-                       regex.IGNORECASE)
-# finer commitment cues: the n-grams see the words, these group the paraphrases
-_CUES = {name: regex.compile(pattern, regex.IGNORECASE) for name, pattern in {
-    "pledge": r"\b(?:pledg|promis|vow|commit|undert(?:ook|ake)|guarantee)\w*",
-    "agree": r"\b(?:agreed|signed|approved|accepted|decided)\b",
-    "plan": r"\b(?:plans?|plann\w+|intends?|aims?|is to|are to|set to|due to|going to)\b",
-    "oblige": r"\b(?:must|required|has to|have to|obliged|obligation|will have to)\b",
-    "pending": r"\b(?:has yet to|have yet to|still (?:has|have|must|needs?) to)\b",
-    "negation": r"\b(?:not|n't|no|never|refus\w*|ruled? out|declin\w*)\b",
-    "forecast": r"\b(?:expect\w*|likely|predict\w*|forecast\w*|probably|could|might)\b",
-    "we_will": r"\b(?:we|I)(?:\s+|')(?:will|ll|shall|are going to|plan|intend|are committed)\b",
-    "will_verb": r"\b(?:will|would|'ll)\s+(?:not\s+)?\p{Ll}+",
-    "readiness": r"\b(?:ready|prepared|willing|open) to\b",
+_WORD = regex.compile(r"[\p{L}\p{N}]+")
+_TOKEN = re.compile(r"\w+|[\"“”?%$€£:]")
+_TAIL_SPEAKER = regex.compile(r":\s*[\p{Lu}][\p{L}'’. -]{1,40}$")
+_LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
+# cue words and bigrams, checked against the sentence's word_grams set (regexes were too slow)
+_CUES = {name: frozenset(words.split("|")) for name, words in {
+    "first_person": "i|we|our|my|us",
+    "future": "will|would|shall|ll|must|pledged|promised|vowed|agreed|plans to|intends to|set to|due to",
+    "hedge": "could|might|may|likely|unlikely|expected|should|seems|appears",
+    "pledge": "pledged|pledge|promised|promise|vowed|vow|committed|commit|undertook|guaranteed",
+    "agree": "agreed|signed|approved|accepted|decided",
+    "plan": "plan|plans|planned|intends|intend|aims|aim|is to|are to|set to|due to|going to",
+    "oblige": "must|required|has to|have to|obliged|obligation",
+    "pending": "yet to|still has|still have|still must|still needs",
+    "negation": "not|n't|no|never|refused|refuses|rule out|ruled out|declined|declines",
+    "forecast": "expected|expects|likely|predicted|predicts|forecast|probably|could|might",
+    "we_will": "we will|i will|we ll|i ll|we shall|we are|we plan|we intend",
+    "readiness": "ready to|prepared to|willing to|open to",
 }.items()}
+_WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
 
@@ -75,52 +85,68 @@ def claim_facts(claims: Iterable[tuple[Claim, str]], span: Span) -> list[tuple[s
     return out
 
 
+def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
+    """Numbers, money, years, capitalised words and quote marks; only true marks are added (0 is implied)."""
+    digits = len(_DIGIT.findall(text))
+    if digits:
+        feats["numbers"] = min(3, digits) / 3
+        if "%" in text or not grams.isdisjoint(_PERCENT_WORDS):
+            feats["percent"] = 1.0
+        if _YEAR.search(text):
+            feats["year"] = 1.0
+        if not grams.isdisjoint(_MONEY_WORDS) or any(c in text for c in _CURRENCY):
+            feats["money"] = 1.0
+    words = text.split()
+    caps = sum(1 for w in words[1:] if w[:1].isupper())
+    if caps:
+        feats["caps"] = min(4, caps) / 4
+    feats[f"len={_log_bin(len(words))}"] = 1.0
+    quotes = sum(text.count(q) for q in _QUOTES)
+    if quotes:
+        feats["quote_marks"] = min(4, quotes) / 4
+        if text.lstrip()[:1] in _QUOTES:
+            feats["starts_quote"] = 1.0
+        if any(c in _QUOTES for c in text.rstrip()[-2:]):
+            feats["ends_quote"] = 1.0
+
+
 def row_features(row: dict) -> dict[str, float]:
     """Sparse named features of one sentence row (the pipeline side, not n-grams)."""
     text = row["text"]
     layout = row.get("layout", "body")
-    feats: dict[str, float] = {f"layout={layout}": 1.0, "boiler_layout": float(layout not in ("body", "headline"))}
     n = max(1, row.get("n", 1))
     index = row.get("index", 0)
-    feats[f"pos={_ratio_bin(index / n)}"] = 1.0
-    feats["first"] = float(index == 0)
-    feats["last3"] = float(index >= n - 3)
-    feats["para0"] = float(row.get("paragraph", 0) == 0)
-    words = _WORD.findall(text)
-    feats[f"len={_log_bin(len(words))}"] = 1.0
-    feats["numbers"] = min(3, len(_NUMBER.findall(text))) / 3
-    feats["percent"] = float(bool(_PERCENT.search(text)))
-    feats["money"] = float(bool(_MONEY.search(text)))
-    feats["year"] = float(bool(_YEAR.search(text)))
-    feats["caps"] = min(4, len(_CAPS.findall(text))) / 4
-    quotes = len(_QUOTE.findall(text))
-    feats["quote_marks"] = min(4, quotes) / 4
-    feats["starts_quote"] = float(bool(_QUOTE.match(text.lstrip())))
-    feats["ends_quote"] = float(bool(_QUOTE.search(text.rstrip()[-2:])))
+    feats: dict[str, float] = {f"layout={layout}": 1.0, f"pos={_ratio_bin(index / n)}": 1.0}
+    if layout not in ("body", "headline"):
+        feats["boiler_layout"] = 1.0
+    if index == 0:
+        feats["first"] = 1.0
+    if index >= n - 3:
+        feats["last3"] = 1.0
+    if row.get("paragraph", 0) == 0:
+        feats["para0"] = 1.0
+    grams = set(row["grams"]) if "grams" in row else set(word_grams(text))
+    _text_marks(text, grams, feats)
     stripped = text.rstrip()
     feats["end=" + (stripped[-1] if stripped and stripped[-1] in ".?!:\"”" else "other")] = 1.0
-    feats["tail_speaker"] = float(bool(_TAIL_SPEAKER.search(stripped)))
-    feats["label_speaker"] = float(bool(_LABEL_SPEAKER.match(text)))
-    feats["first_person"] = float(bool(_FIRST_PERSON.search(text)))
-    feats["future"] = float(bool(_FUTURE.search(text)))
-    feats["hedge"] = float(bool(_HEDGE.search(text)))
-    for name, pattern in _CUES.items():
-        if pattern.search(text):
+    if ":" in stripped:
+        if _TAIL_SPEAKER.search(stripped):
+            feats["tail_speaker"] = 1.0
+        if _LABEL_SPEAKER.match(text):
+            feats["label_speaker"] = 1.0
+        if layout == "headline" and _HEAD_TO.search(text):
+            feats["headline_to_verb"] = 1.0
+    for name, cues in _CUES.items():
+        if not grams.isdisjoint(cues):
             feats["cue=" + name] = 1.0
-    if layout == "headline" and _HEAD_TO.search(text):
-        feats["headline_to_verb"] = 1.0
     facts = row.get("claims", ())
-    kinds = {fact[0] for fact in facts}
-    feats["n_attr"] = float(sum(f[0] == "attribution" for f in facts))
-    feats["n_commit"] = float(sum(f[0] == "commitment" for f in facts))
-    feats["no_claim"] = float(not facts)
+    kinds = sorted({fact[0] for fact in facts})
     for kind, rule_id, attr, word in facts:
+        feats[f"n_{kind}"] = feats.get(f"n_{kind}", 0.0) + 1.0
         feats[f"{kind}:rule={rule_id}"] = 1.0
         feats[f"{kind}:attr={attr}"] = 1.0
         feats[f"{kind}:word={word}"] = 1.0
-    if "attribution" in kinds and "commitment" in kinds:
-        feats["attr+commit"] = 1.0
-    feats[f"{layout}:claims={'+'.join(sorted(kinds)) or 'none'}"] = 1.0
+    feats[f"{layout}:claims={'+'.join(kinds) or 'none'}"] = 1.0
     return feats
 
 
@@ -157,21 +183,34 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
         out = []
         for row in rows:
             text = row if isinstance(row, str) else row["text"]
-            out.append({"numbers": min(3, len(_NUMBER.findall(text))) / 3,
-                        "percent": float(bool(_PERCENT.search(text))),
-                        "money": float(bool(_MONEY.search(text))),
-                        "year": float(bool(_YEAR.search(text))),
-                        "caps": min(4, len(_CAPS.findall(text))) / 4,
-                        "first_person": float(bool(_FIRST_PERSON.search(text))),
-                        "question": float(text.rstrip().endswith("?")),
-                        f"len={_log_bin(len(_WORD.findall(text)))}": 1.0})
+            grams = set(word_grams(text))
+            feats = {"question": float(text.rstrip().endswith("?")),
+                     "first_person": float(not _CUES["first_person"].isdisjoint(grams))}
+            _text_marks(text, grams, feats)
+            out.append(feats)
         return out
 
 
+def word_grams(text: str) -> list[str]:
+    """Lower-cased words and a few telling marks, plus word bigrams."""
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]
+
+
+def word_char_grams(word: str) -> list[str]:
+    """Character 3- to 5-grams of one lower-cased word padded with spaces."""
+    t = " " + word + " "
+    return [t[i:i + n] for n in (3, 4, 5) for i in range(len(t) - n + 1)]
+
+
+def char_grams(text: str) -> list[str]:
+    """Character n-grams word by word, so scoring can cache them per word."""
+    return [gram for word in text.lower().split() for gram in word_char_grams(word)]
+
+
 def _ngrams() -> list[tuple[str, Pipeline]]:
-    word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2, lowercase=True,
-                           token_pattern=r"(?u)\b\w+\b|[\"“”?%$€£:]")
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
+    word = TfidfVectorizer(analyzer=word_grams, sublinear_tf=True, min_df=2)
+    char = TfidfVectorizer(analyzer=char_grams, sublinear_tf=True, min_df=2)
     return [("word", Pipeline([("text", TextOf()), ("tfidf", word)])),
             ("char", Pipeline([("text", TextOf()), ("tfidf", char)]))]
 
@@ -186,3 +225,89 @@ def sentence_features() -> FeatureUnion:
     """Features for our sentence types: n-grams plus what the pipeline saw (rules, layout, position)."""
     return FeatureUnion(_ngrams() + [("rows", Pipeline([("feats", RowFeatures()),
                                                           ("vec", DictVectorizer())]))])
+
+
+# ---------------------------------------------------------------- labelled data and rows
+
+def data_files() -> list[Path]:
+    return sorted(DATA_DIR.glob("*.jsonl"))
+
+
+def load_labelled(paths: list[Path] | None = None) -> dict[str, list[dict]]:
+    """Labelled sentences grouped by article, in file and ``i`` order."""
+    docs: dict[str, list[dict]] = {}
+    for path in paths or data_files():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    item = json.loads(line)
+                    docs.setdefault(item["doc"], []).append(item)
+    for items in docs.values():
+        items.sort(key=lambda item: item["i"])
+    return docs
+
+
+def is_test(doc_id: str) -> bool:
+    """The documented split (SPLIT.md): an article is test when sha256(id) mod 4 == 0."""
+    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16) % 4 == 0
+
+
+def article_text(items: list[dict]) -> tuple[str, list[Span]]:
+    """An article as news text: one line per non-body item, body sentences two to a paragraph."""
+    text, spans, body_run, prev = "", [], 0, None
+    for item in items:
+        layout = item["layout"]
+        if prev is None:
+            sep = ""
+        elif layout == "body" and prev == "body" and body_run % 2 == 1:
+            sep = " "
+        elif layout == "related" and prev == "related":
+            sep = "\n"
+        else:
+            sep = "\n\n"
+        body_run = body_run + 1 if layout == "body" and prev == "body" else int(layout == "body")
+        text += sep
+        spans.append(Span(len(text), len(text) + len(item["text"])))
+        text += item["text"]
+        prev = layout
+    return text + "\n", spans
+
+
+def _claims_with_words(result: DocumentResult) -> list:
+    text = result.doc.text
+    out = []
+    for claim in result.claims:
+        word = claim.role("cue") if claim.kind == "attribution" else claim.role("trigger")
+        out.append((claim, text[word.start:word.end] if word else ""))
+    return out
+
+
+def result_rows(result: DocumentResult) -> list[dict]:
+    """One feature row per pipeline sentence (predict time: layout from the pipeline)."""
+    claims = _claims_with_words(result)
+    n, text = len(result.sentences), result.doc.text
+    return [{"text": text[s.start:s.end], "layout": s.layout, "index": s.index, "n": n,
+             "paragraph": s.paragraph, "claims": claim_facts(claims, Span(s.start, s.end))}
+            for s in result.sentences]
+
+
+def article_rows(doc_id: str, items: list[dict], res: Resources, gold_layout: bool = True) -> list[dict]:
+    """Rows for one labelled article, run through the pipeline; labels ride along under ``y_*``."""
+    text, spans = article_text(items)
+    result = extract_document(Document(doc_id, text, normalize(text)), res)
+    claims = _claims_with_words(result)
+    starts = [s.start for s in result.sentences]
+    rows = []
+    for item, span in zip(items, spans):
+        k = max(0, bisect.bisect_right(starts, span.start) - 1)
+        sent = result.sentences[k] if result.sentences else None
+        rows.append({"text": item["text"], "layout": item["layout"] if gold_layout or sent is None else sent.layout,
+                     "index": sent.index if sent else item["i"], "n": len(result.sentences),
+                     "paragraph": sent.paragraph if sent else 0, "claims": claim_facts(claims, span),
+                     "doc": doc_id, "y_reported": bool(item["reported"]), "y_type": item["type"]})
+    return rows
+
+
+def labelled_rows(res: Resources, docs: dict[str, list[dict]] | None = None, gold_layout: bool = True) -> list[dict]:
+    docs = load_labelled() if docs is None else docs
+    return [row for doc_id in sorted(docs) for row in article_rows(doc_id, docs[doc_id], res, gold_layout)]

@@ -65,6 +65,7 @@ class SentenceView:
     layer_matches: list = field(default_factory=list)
     timeouts: list = field(default_factory=list)
     text: str = ""
+    _rest: dict = field(default_factory=dict)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
@@ -84,6 +85,31 @@ class SentenceView:
         """Compute the per-token bit sets once, so element tests are integer operations."""
         self.masks = tuple(word_masks.get(t.lower, 0) for t in self.tokens)
         self.shapes = tuple(shape_mask(t) for t in self.tokens)
+
+    def rest_ends(self, kind: str) -> tuple[list[int], list[int]]:
+        """For REST ``kind``: the end token from each start, and each end with final punctuation trimmed.
+
+        Built right to left in one pass, so REST costs the same from every start token.
+        """
+        cached = self._rest.get(kind)
+        if cached is not None:
+            return cached
+        tokens, quoted = self.tokens, self.in_quote
+        n = len(tokens)
+        ends = [n] * (n + 1)
+        nxt = n
+        for j in range(n - 1, -1, -1):
+            if kind == "clause" and not quoted[j] and (tokens[j].norm in CLAUSE_BREAKS or tokens[j].norm == "("):
+                nxt = j
+            elif kind == "quote" and not quoted[j]:
+                nxt = j
+            ends[j] = nxt
+        trimmed = list(range(n + 1))
+        for end in range(1, n + 1):
+            prev = trimmed[end - 1] if tokens[end - 1].norm in SENTENCE_FINAL and not quoted[end - 1] else end
+            trimmed[end] = prev
+        self._rest[kind] = (ends, trimmed)
+        return ends, trimmed
 
     def add_layer_span(self, name: str, first: int, last: int, span: Span) -> None:
         """Register ``span`` covering tokens ``first`` .. ``last - 1`` in layer ``name``."""
@@ -129,7 +155,7 @@ class _Matcher:
         ends = sorted((e for e in self._ends(0, start, False) if e > start), reverse=True)
         return ends[:limit]
 
-    def _ends(self, ei: int, ti: int, repeated: bool) -> frozenset[int]:
+    def _ends(self, ei: int, ti: int, repeated: int) -> frozenset[int]:
         key = (ei, ti, repeated)
         memo = self.memo
         if key in memo:
@@ -146,16 +172,19 @@ class _Matcher:
                 if found == (element.op == "="):
                     out |= self._ends(ei + 1, ti, False)
             elif element.op in ("*", "+"):
-                if element.simple:
-                    view = self.view
-                    if ti < len(self.tokens) and element.ok(self.tokens, view.masks, view.shapes,
-                                                            view.in_quote, ti):
-                        out |= self._ends(ei, ti + 1, True)
-                else:
-                    for end, _, _ in self._one(element, ti):
-                        if end > ti:
-                            out |= self._ends(ei, end, True)
-                if element.op == "*" or repeated:
+                count = int(repeated)  # repetitions so far (capped where the count stops mattering)
+                if element.max_repeat is None or count < element.max_repeat:
+                    more = min(count + 1, element.max_repeat or element.min_repeat or 1)
+                    if element.simple:
+                        view = self.view
+                        if ti < len(self.tokens) and element.ok(self.tokens, view.masks, view.shapes,
+                                                                view.in_quote, ti):
+                            out |= self._ends(ei, ti + 1, more)
+                    else:
+                        for end, _, _ in self._one(element, ti):
+                            if end > ti:
+                                out |= self._ends(ei, end, more)
+                if count >= element.min_repeat:
                     out |= self._ends(ei + 1, ti, False)
             elif element.simple:
                 view = self.view
@@ -197,10 +226,11 @@ class _Matcher:
 
     def _repeat(self, ei: int, element: Element, ti: int, chain, count: int) -> Iterator:
         self._tick()
-        for end, span, hit in self._one(element, ti):
-            if end > ti:
-                yield from self._repeat(ei, element, end, _extend(chain, element, span, hit), count + 1)
-        if count >= (1 if element.op == "+" else 0):
+        if element.max_repeat is None or count < element.max_repeat:
+            for end, span, hit in self._one(element, ti):
+                if end > ti:
+                    yield from self._repeat(ei, element, end, _extend(chain, element, span, hit), count + 1)
+        if count >= element.min_repeat:
             yield from self._seq(ei + 1, ti, chain)
 
     def _one(self, element: Element, ti: int) -> Iterator[tuple[int, Span | None, str | None]]:
@@ -237,22 +267,11 @@ class _Matcher:
             yield ti + 1, Span(token.start, token.end), (element.lexicon_name, token.norm) if element.lexicon_name else None
 
     def _rest_end(self, kind: str, ti: int) -> int:
-        tokens, in_quote = self.tokens, self.view.in_quote
-        end = len(tokens)
-        if kind == "clause":
-            for j in range(ti, len(tokens)):
-                if not in_quote[j] and (tokens[j].norm in CLAUSE_BREAKS or tokens[j].norm == "("):
-                    end = j
-                    break
-        elif kind == "quote":
-            for j in range(ti, len(tokens)):
-                if not in_quote[j]:
-                    end = j
-                    break
-        # Closing punctuation outside quotation marks is not part of the clause.
-        while end > ti and tokens[end - 1].norm in SENTENCE_FINAL and not in_quote[end - 1]:
-            end -= 1
-        return end
+        """End token of REST from token ``ti``: looked up in tables built once per sentence."""
+        ends = self.view.rest_ends(kind)
+        end = ends[0][ti]
+        trimmed = ends[1][end]  # closing punctuation outside quotation marks is not part of it
+        return max(ti, trimmed)
 
 
 def _extend(chain, element: Element, span: Span | None, hit: str | None):
@@ -369,8 +388,9 @@ def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
     """``match_rule``, with a rule that runs out of budget reported and skipped."""
     try:
         return match_rule(rule, view, view.text)
-    except (_Budget, TimeoutError) as err:
-        kind = "regex timeout" if isinstance(err, TimeoutError) else f"more than {STEP_BUDGET} steps"
+    except (_Budget, TimeoutError, RecursionError) as err:
+        kind = {TimeoutError: "regex timeout", RecursionError: "pattern too deep for this sentence"}.get(
+            type(err), f"more than {STEP_BUDGET} steps")
         timeouts.append(RuleTimeout(rule, view.span, kind))
         return []
 

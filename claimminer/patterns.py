@@ -29,6 +29,7 @@ SHAPES: dict[str, Callable[[Token], bool]] = {
     "LIKE_NUM": lambda t: t.norm[:1].isdigit(),
     "IS_CAPITALISED": lambda t: t.norm[:1].isupper(),
 }
+_BOUNDS = regex.compile(r"\{(\d*),(\d*)\}")  # spaCy-style bounded repetition: {n,m}, {,m}, {n,}
 SHAPE_BITS = {name: 1 << i for i, name in enumerate(SHAPES)}
 
 
@@ -116,6 +117,8 @@ class Element:
     shape_need: int = 0
     shape_forbid: int = 0
     simple: bool = False               # consumes exactly one token, tested by ``ok`` alone
+    min_repeat: int = 0                # for * and + and {n,m}: how often the element must / may repeat
+    max_repeat: int | None = None
 
     def ok(self, tokens: Sequence[Token], masks: Sequence[int], shapes: Sequence[int],
            in_quote: Sequence[bool], i: int) -> bool:
@@ -179,9 +182,17 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
             add(f"unknown key {key!r}{did_you_mean(key, ALL_KEYS)}", key)
             continue
         if key == "OP":
-            if value not in OPS:
-                add(f"OP must be one of {' '.join(OPS)}, not {value!r}", key)
-            element.op = value if value in OPS else ""
+            bounds = _BOUNDS.fullmatch(str(value))
+            if bounds:
+                low, high = int(bounds.group(1) or 0), int(bounds.group(2)) if bounds.group(2) else None
+                if high is not None and (high < max(low, 1)):
+                    add(f"OP {value!r}: the upper bound must be at least the lower bound and 1", key)
+                element.op, element.min_repeat, element.max_repeat = "*", low, high
+            elif value not in OPS:
+                add(f"OP must be one of {' '.join(OPS)} or {{n,m}}, not {value!r}", key)
+            else:
+                element.op = value
+                element.min_repeat = 1 if value == "+" else 0
         elif key == "CAPTURE":
             if not isinstance(value, str) or not regex.fullmatch(r"[a-z_][a-z0-9_]*", value):
                 add(f"CAPTURE must be a lower-case name, not {value!r}", key)
@@ -250,7 +261,7 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
     element.tests = tuple(tests)
     element.simple = (element.layer is None and element.rest is None and element.anchor is None
                       and element.lexicon is None)
-    element.words = words if element.op in ("", "+", "=") else None
+    element.words = words if element.op in ("", "+", "=") or element.min_repeat > 0 else None
     return element
 
 

@@ -163,18 +163,32 @@ def load_rulebook(rules_dir: Path, extra_files: tuple[Path, ...] = ()) -> tuple[
             raw_files.append((path, data))
     layers = {"QUOTE"} | {r.get("layer") for _, d in raw_files for r in _rule_list(d)
                           if isinstance(r, dict) and r.get("kind") == "layer" and isinstance(r.get("layer"), str)}
+    _check_duplicate_ids(raw_files, problems)
     rules: list[Rule] = []
-    seen: dict[str, Loc | None] = {}
+    seen: set[str] = set()
     for path, data in raw_files:
         for rule in _check_file(path, data, lexicons, layers, problems, len(rules)):
-            if rule.id in seen:
-                problems.append(Problem(rule.loc, rule.id, f"duplicate rule id (first defined at {seen[rule.id]})"))
-                continue
-            seen[rule.id] = rule.loc
-            rules.append(rule)
+            if rule.id not in seen:  # a duplicate was reported above, valid or not
+                seen.add(rule.id)
+                rules.append(rule)
     rules = _with_prefilters(rules)
     book = Rulebook(tuple(rules), lexicons, word_masks(lexicons), config, tuple(files), rules_dir)
     return book, problems
+
+
+def _check_duplicate_ids(raw_files, problems: list[Problem]) -> None:
+    """Every id written twice, whether or not either rule is otherwise valid."""
+    first: dict[str, Loc | None] = {}
+    for _, data in raw_files:
+        specs = _rule_list(data)
+        for index, spec in enumerate(specs):
+            if not isinstance(spec, dict) or not isinstance(spec.get("id"), str):
+                continue
+            where = loc_of(spec, "id") or loc_of(specs, index)
+            if spec["id"] in first:
+                problems.append(Problem(where, spec["id"], f"duplicate rule id (first defined at {first[spec['id']]})"))
+            else:
+                first[spec["id"]] = where
 
 
 def _with_prefilters(rules: list[Rule]) -> list[Rule]:
@@ -206,7 +220,7 @@ def _with_prefilters(rules: list[Rule]) -> list[Rule]:
 def _element_sets(elements, layer_words) -> list[frozenset[str]]:
     sets = []
     for element in elements:
-        if element.op not in ("", "+", "="):
+        if not (element.op in ("", "+", "=") or element.min_repeat > 0):
             continue
         if element.words is not None:
             sets.append(element.words)
@@ -238,7 +252,7 @@ def _first_elements(elements) -> tuple[Element, ...] | None:
         if element.op in ("!", "=") or element.rest is not None or element.anchor == "END":
             return None
         out.append(element)
-        if element.op not in ("?", "*"):
+        if element.op not in ("?", "*") or element.min_repeat > 0:
             return tuple(out)
     return None
 

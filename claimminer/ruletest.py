@@ -25,6 +25,7 @@ def main(args) -> int:
     rules_dir = args.rules or default_rules_dir()
     extra = tuple(getattr(args, "files", ()) or ())
     book, problems = load_rulebook(rules_dir, extra)
+    problems = sorted(problems, key=problem_order)
     if args.rules_command == "check":
         for problem in problems:
             print(problem)
@@ -40,13 +41,19 @@ def main(args) -> int:
     return stats(res, args)
 
 
+def problem_order(problem: Problem) -> tuple:
+    """File, line, column: problems read top to bottom (unlocated ones last, in the order found)."""
+    loc = problem.loc
+    return (0, loc.path, loc.line, loc.col) if loc else (1, "", 0, 0)
+
+
 def raw_matches(text: str, res: Resources) -> tuple[str, list[Match]]:
     """Every match of every rule on ``text`` (before conflicts), for tests and stats."""
     doc = Document("example", text, normalize(text))
     sentences, _ = segment_document(doc, res)
     quotes = find_quotes(doc.text, doc.norm)
     out: list[Match] = []
-    for _, _, matches in sentence_matches(doc, res, sentences, quotes, []):
+    for _, _, matches in sentence_matches(doc, res, sentences, quotes, [], all_layers=True):
         out.extend(matches)
     return text, out
 
@@ -71,7 +78,9 @@ def check_example(rule: Rule, example: Example, res: Resources) -> tuple[bool, s
     return False, f"expected {want}, found {found or 'no match'}"
 
 
-def run_tests(res: Resources, out=sys.stdout) -> int:
+def run_tests(res: Resources, out=None) -> int:
+    """Run every rule's examples, counterexamples and todo; one line per failure, then the totals."""
+    out = sys.stdout if out is None else out  # looked up per call: a default bound at import misses capture
     passed = failed = todo_open = 0
     for rule in res.rulebook.rules:
         for example in rule.examples:
@@ -102,8 +111,9 @@ def run_tests(res: Resources, out=sys.stdout) -> int:
     return 1 if failed else 0
 
 
-def stats(res: Resources, args, out=sys.stdout) -> int:
+def stats(res: Resources, args, out=None) -> int:
     """Per-rule table over a corpus: matches, sentences, overlaps, conflicts, and precision with gold."""
+    out = sys.stdout if out is None else out
     from claimminer.corpus import ReadError, iter_documents
 
     gold = _load_gold(args.gold) if args.gold else None
@@ -116,7 +126,7 @@ def stats(res: Resources, args, out=sys.stdout) -> int:
         sentences, _ = segment_document(item, res)
         total_sentences += len(sentences)
         quotes = find_quotes(item.text, item.norm or normalize(item.text))
-        for _, _, matches in sentence_matches(item, res, sentences, quotes, []):
+        for _, _, matches in sentence_matches(item, res, sentences, quotes, [], all_layers=True):
             _count_sentence(matches, counts, gold.get(item.doc_id) if gold else None)
     header = f"{'rule':40} {'matches':>8} {'sent%':>6} {'overlap':>8} {'won':>5} {'lost':>5}"
     header += f" {'correct':>8} {'prec':>6}" if gold else ""

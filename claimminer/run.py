@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, TextIO
 
-from claimminer.corpus import ReadError, iter_documents
+from claimminer.corpus import ReadError, input_files, iter_documents
 from claimminer.output import AtomicWriter, build_manifest, dumps_jsonl_record, write_csv, write_manifest
 from claimminer.pipeline import Resources, extract_document
 from claimminer.records import (CLAIM_CSV_HEADER, COMMITMENT_CSV_HEADER, SPEAKER_CSV_HEADER, SpeakerTally,
@@ -53,9 +53,10 @@ class Progress:
 
 def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str], scorer=None,
             id_field: str = "id", text_field: str = "text", explain: bool = False,
-            err: TextIO = sys.stderr, progress: bool | None = None, extra: dict | None = None) -> Summary:
+            err: TextIO | None = None, progress: bool | None = None, extra: dict | None = None) -> Summary:
     """Run the whole job; returns the summary. Output files appear only when complete."""
     started = time.perf_counter()
+    err = sys.stderr if err is None else err  # looked up per call: a default bound at import misses redirection
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = Summary()
     bar = Progress(err, progress)
@@ -105,7 +106,7 @@ def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str]
     book = res.rulebook
     manifest = build_manifest(
         argv=argv, rules_files=list(book.files), data_files=list((extra or {}).pop("data_files", [])),
-        inputs=[Path(p) for p in inputs], outputs=[p for k, p in paths.items() if k != "manifest.json"],
+        inputs=input_files(inputs), outputs=[p for k, p in paths.items() if k != "manifest.json"],
         timings={"seconds": round(summary.seconds, 3),
                  "sentences_per_second": round(summary.sentences / max(summary.seconds, 1e-9), 1)},
         extra={"summary": {"documents": summary.documents, "sentences": summary.sentences,

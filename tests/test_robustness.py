@@ -1,0 +1,171 @@
+"""Issue 4, bad input: odd quotation marks and very long paragraphs never crash, never give a span
+outside the document, and cost work linear in the length (counted, not timed)."""
+from __future__ import annotations
+
+import pytest
+
+import claimminer.match as match_module
+import claimminer.pipeline as pipeline_module
+from claimminer.cli import load_resources
+from claimminer.normalize import normalize
+from claimminer.pipeline import extract_document
+from claimminer.records import claim_record, sentence_records
+from claimminer.spans import Claim, Document
+
+ROLES = ("source", "cue", "content", "agent", "trigger", "action", "condition", "time")
+MAX_RATIO = 5.0  # 4x the text may cost at most 5x the work (linear, with slack for edges)
+
+ODD_QUOTES = {
+    "unclosed-opening": "“We will not give up, the minister said on Tuesday.\n\nThe talks resumed later.",
+    "stray-closing": "The minister said the talks were over.” Officials disagreed.",
+    "straight-unclosed": 'The union said "the strike will go on. Managers said nothing.',
+    "only-marks": '"""" “”“” \'\'\' ”“',
+    "mark-at-edges": '"',
+    "nested-curly": "“He told me ‘we will win’ and left,” the coach said.",
+    "nested-straight": "\"He told me \"we will win\" and left,\" the coach said.",
+    "nested-three-deep": "“She said ‘he wrote “never” twice’ yesterday,” Ms Lane said.",
+    "inch-marks": "The suspect is 5'10\" tall, police said, and wore a 32\" belt.",
+    "apostrophes-in-words": "Rock'n'roll fans said the O\"Brien show won't return; it''s over, he said.",
+    "quote-inside-word": "The firm said ab\"cd and ef”gh were “code names”, officials said.",
+    "closing-mark-opens": "” ” “ the mayor said “ ”",
+    "across-paragraphs": "“The first part goes on,\n\n“and the second part ends here,” she said.\n\n“Unclosed.",
+    "mixed-marks": "“We are ready,\" the chair said, 'as ever.’ ‘ok”",
+}
+
+
+@pytest.fixture(scope="module")
+def res():
+    return load_resources(None)
+
+
+def _run(text: str, res):
+    return extract_document(Document("doc", text, normalize(text)), res)
+
+
+def _assert_spans_inside(result) -> None:
+    text = result.doc.text
+    for record in sentence_records(result):
+        assert 0 <= record["start"] < record["end"] <= len(text)
+        assert record["text"] == text[record["start"]:record["end"]]
+    for index, claim in enumerate(result.claims):
+        record = claim_record(result, index)
+        assert 0 <= claim.sentence.start <= claim.sentence.end <= len(text)
+        for role in ROLES:
+            span = record.get(role)
+            if span is not None:
+                assert 0 <= span["start"] <= span["end"] <= len(text), (role, span)
+                assert span["text"] == text[span["start"]:span["end"]], (role, span)
+
+
+@pytest.mark.parametrize("name", sorted(ODD_QUOTES))
+def test_odd_quotation_marks(name: str, res) -> None:
+    _assert_spans_inside(_run(ODD_QUOTES[name], res))
+
+
+def test_nested_quotes_keep_the_outer_quotation(res) -> None:
+    text = ODD_QUOTES["nested-curly"]
+    result = _run(text, res)
+    _assert_spans_inside(result)
+    contents = [text[c.role("content").start:c.role("content").end] for c in result.claims
+                if c.kind == "attribution" and c.role("content") is not None]
+    assert any(c.startswith("“He told me ‘we will win’") for c in contents), contents
+
+
+def test_one_paragraph_of_50000_characters(res) -> None:
+    sentence = ("The minister said the plan was late, and officials warned that \"costs would rise. "
+                "“We will review it,” a spokeswoman said, while the union's 5'10\" leader shrugged. ")
+    text = (sentence * (50_000 // len(sentence) + 1))[:50_000]
+    result = _run(text, res)
+    assert "\n" not in text and len(text) == 50_000
+    _assert_spans_inside(result)
+    assert len(result.sentences) > 100 and result.claims
+
+
+def test_one_sentence_of_50000_characters(res) -> None:
+    words = "the council said it would not approve the plan and officials warned it was late "
+    text = (words * (50_000 // len(words) + 1))[:50_000]
+    _assert_spans_inside(_run(text, res))
+
+
+# --- linear work -------------------------------------------------------------------------
+
+UNIT = ("“We will rebuild the school,” the mayor said. Officials said the council would vote on Monday, "
+        "and the union warned that \"costs would rise.\" The firm's 6'2\" chief said nothing.\n\n")
+LONG_SENTENCE = "the council said it would not approve the plan and officials warned it was late "
+
+
+class _CountingList(list):
+    """A list that counts the items its loops visit (``for quote in quotes``)."""
+
+    visits = 0
+
+    def __iter__(self):
+        for item in list.__iter__(self):
+            type(self).visits += 1
+            yield item
+
+
+def _measure(text: str, res) -> dict[str, int]:
+    """Counts of work while extracting ``text``: tokens, matcher steps, quote visits, claim-role look-ups."""
+    counts = {"steps": 0, "rest": 0, "roles": 0}
+    real_tick, real_role = match_module._Matcher._tick, Claim.role
+    real_rest = match_module.SentenceView.rest_ends
+    real_find = pipeline_module.find_quotes
+
+    def tick(self):
+        counts["steps"] += 1
+        real_tick(self)
+
+    def rest_ends(self, kind):
+        if kind not in self._rest:
+            counts["rest"] += len(self.tokens)  # the tables are built once per sentence, one pass each
+        return real_rest(self, kind)
+
+    def role(self, name):
+        counts["roles"] += 1
+        return real_role(self, name)
+
+    _CountingList.visits = 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(match_module._Matcher, "_tick", tick)
+        mp.setattr(match_module.SentenceView, "rest_ends", rest_ends)
+        mp.setattr(Claim, "role", role)
+        mp.setattr(pipeline_module, "find_quotes", lambda t, n: _CountingList(real_find(t, n)))
+        result = _run(text, res)
+    assert not result.timeouts  # a rule giving up would hide work
+    return {"tokens": result.work, "quote_visits": _CountingList.visits, **counts}
+
+
+@pytest.fixture(scope="module")
+def paragraphs(res) -> tuple[dict, dict]:
+    """Work for a document of N units and one of 4N units (many sentences, quotes in each)."""
+    return _measure(UNIT * 20, res), _measure(UNIT * 80, res)
+
+
+def _ratio(pair: tuple[dict, dict], key: str) -> float:
+    small, large = pair
+    assert small[key] > 0, key
+    return large[key] / small[key]
+
+
+def test_tokens_examined_grow_linearly(paragraphs) -> None:
+    assert 3.5 <= _ratio(paragraphs, "tokens") <= MAX_RATIO
+
+
+def test_matcher_steps_grow_linearly(paragraphs) -> None:
+    assert _ratio(paragraphs, "steps") <= MAX_RATIO
+    assert _ratio(paragraphs, "rest") <= MAX_RATIO
+
+
+def test_quotation_lookup_grows_linearly(paragraphs) -> None:
+    assert _ratio(paragraphs, "quote_visits") <= MAX_RATIO
+
+
+def test_claim_passes_grow_linearly(paragraphs) -> None:
+    assert _ratio(paragraphs, "roles") <= MAX_RATIO
+
+
+def test_work_inside_one_long_sentence_grows_linearly(res) -> None:
+    small = _measure(LONG_SENTENCE * 6, res)
+    large = _measure(LONG_SENTENCE * 24, res)
+    assert large["steps"] + large["rest"] <= MAX_RATIO * (small["steps"] + small["rest"])
