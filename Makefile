@@ -15,6 +15,7 @@ export CLAIMMINER_SHARED_DATA ?= $(abspath $(DATA))
 
 $(STAMP): requirements.lock setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
