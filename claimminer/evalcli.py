@@ -69,7 +69,7 @@ def sbd(args) -> int:
     if res is None:
         return 2
     result = golden_rules(res.splitter, path)
-    print(f"eval-sbd: Golden Rules {result['correct']}/{result['total']} cases exact"
+    print(f"eval-sbd: Golden Rules {result['passed']}/{result['total']} cases exact"
           f" (pySBD 47/48, NLTK Punkt 27/48)")
     for failure in result.get("failures", []):
         print(f"  miss {failure}")

@@ -1,0 +1,39 @@
+"""The evaluation commands print their figures (smoke tests; the figures themselves are in make eval)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from claimminer.cli import main
+
+SHARED = Path(os.environ.get("CLAIMMINER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SEEDS = SHARED.parent / "seeds"
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not (SHARED / "sbd").exists(), reason="../shared/data/sbd is absent")
+def test_eval_sbd_prints_the_golden_rules_score(capsys) -> None:
+    assert main(["eval-sbd"]) == 0
+    out = capsys.readouterr().out
+    assert "eval-sbd: Golden Rules 48/48 cases exact" in out
+
+
+@pytest.mark.shared_data
+@pytest.mark.skipif(not SEEDS.exists(), reason="../shared/seeds is absent")
+def test_eval_seed_prints_every_part(capsys) -> None:
+    assert main(["eval-seed", "--gold", str(SEEDS / "paris-coalition-summit.gold.json")]) == 0
+    out = capsys.readouterr().out
+    for part in ("sentences     24/24 exact", "attributions  10/10 found", "commitments   6/6 found"):
+        assert part in out
+
+
+def test_eval_sbd_skips_when_data_is_absent(tmp_path, capsys) -> None:
+    assert main(["eval-sbd", "--data", str(tmp_path / "missing.jsonl")]) == 0
+    assert "skipped" in capsys.readouterr().out
+
+
+def test_eval_skips_when_gold_is_absent(tmp_path, capsys) -> None:
+    assert main(["eval", "--gold", str(tmp_path / "nothing")]) == 0
+    assert "skipped" in capsys.readouterr().out
