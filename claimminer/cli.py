@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 the run finished but some inputs had errors;
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -110,14 +111,28 @@ def load_resources(rules_dir: Path | None, err=None):
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    handler = {"extract": _cmd_extract, "segment": _cmd_segment, "rules": _cmd_rules, "eval": _cmd_eval,
-               "eval-sbd": _cmd_eval_sbd, "eval-seed": _cmd_eval_seed, "bench": _cmd_bench,
-               "eval-commitments": _cmd_eval_commitments, "train": _cmd_train, "eval-types": _cmd_eval_types,
-               "eval-claimbuster": _cmd_eval_claimbuster}[args.command]
     try:
-        return handler(args, argv)
+        if args.command in _LOCAL:
+            return _LOCAL[args.command](args, argv)
+        module, function = _ELSEWHERE[args.command]
+        # Imported on use: `claimminer segment` need not load scikit-learn.
+        return getattr(importlib.import_module(module), function)(args)
     except BrokenPipeError:
         return 0
+
+
+# Commands implemented in their own modules: command -> (module, function taking args).
+_ELSEWHERE = {
+    "rules": ("claimminer.ruletest", "main"),
+    "eval": ("claimminer.evalcli", "attribution"),
+    "eval-sbd": ("claimminer.evalcli", "sbd"),
+    "eval-seed": ("claimminer.evalcli", "seed"),
+    "eval-commitments": ("claimminer.evalcommit", "main"),
+    "bench": ("claimminer.bench", "main"),
+    "train": ("claimminer.classify_cli", "train_cli"),
+    "eval-types": ("claimminer.classify_cli", "eval_cli"),
+    "eval-claimbuster": ("claimminer.classify_cli", "claimbuster_cli"),
+}
 
 
 def _cmd_extract(args, argv) -> int:
@@ -159,55 +174,4 @@ def _cmd_segment(args, argv) -> int:
     return 1 if errors else 0
 
 
-def _cmd_rules(args, argv) -> int:
-    from claimminer import ruletest
-
-    return ruletest.main(args)
-
-
-def _cmd_eval(args, argv) -> int:
-    from claimminer import evalcli
-
-    return evalcli.attribution(args)
-
-
-def _cmd_eval_sbd(args, argv) -> int:
-    from claimminer import evalcli
-
-    return evalcli.sbd(args)
-
-
-def _cmd_eval_seed(args, argv) -> int:
-    from claimminer import evalcli
-
-    return evalcli.seed(args)
-
-
-def _cmd_eval_commitments(args, argv) -> int:
-    from claimminer import evalcli
-
-    return evalcli.commitments(args)
-
-
-def _cmd_bench(args, argv) -> int:
-    from claimminer import bench
-
-    return bench.main(args)
-
-
-def _cmd_train(args, argv) -> int:
-    from claimminer import classify
-
-    return classify.train_cli(args)
-
-
-def _cmd_eval_types(args, argv) -> int:
-    from claimminer import classify
-
-    return classify.eval_cli(args)
-
-
-def _cmd_eval_claimbuster(args, argv) -> int:
-    from claimminer import classify
-
-    return classify.claimbuster_cli(args)
+_LOCAL = {"extract": _cmd_extract, "segment": _cmd_segment}

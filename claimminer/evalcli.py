@@ -89,9 +89,3 @@ def seed(args) -> int:
         return 2
     print(seedeval.report(gold_path, res))
     return 0
-
-
-def commitments(args) -> int:
-    from claimminer import evalcommit
-
-    return evalcommit.main(args)
