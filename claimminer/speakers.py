@@ -14,7 +14,9 @@ import regex
 from claimminer.spans import Claim
 
 PRONOUNS_PERSON = frozenset({"he", "she", "him", "her"})
-PRONOUNS_GROUP = frozenset({"they", "them", "it", "we", "i", "you"})
+PRONOUNS_SINGULAR = frozenset({"it", "its"})
+PRONOUNS_PLURAL = frozenset({"they", "them", "we"})
+PRONOUNS_GROUP = PRONOUNS_SINGULAR | PRONOUNS_PLURAL | frozenset({"i", "you"})
 ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
 # Words that make a capitalised sequence a role, not a name (checked lower-cased).
@@ -98,12 +100,21 @@ class _People:
         return name
 
 
+def _plural(mention: str) -> bool:
+    """A rough number test for a non-person source: a head ending in -s, or a coordination."""
+    words = _words(mention)
+    head = words[-1].lower() if words else ""
+    return " and " in f" {mention.lower()} " or (head.endswith("s") and not head.endswith(("ss", "us", "'s")))
+
+
 def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
     """Speaker (attributions) or agent (commitments) name for each claim, in document order."""
     people = _People()
     out: list[str | None] = []
     last_person: str | None = None
     last_group: str | None = None
+    last_singular: str | None = None   # the latest non-person source in the singular ("the company")
+    last_plural: str | None = None     # ... and in the plural ("environmental groups", "the allies")
     for claim in claims:
         role = claim.role("source") if claim.kind == "attribution" else claim.role("agent")
         if role is None:
@@ -113,6 +124,12 @@ def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
         lowered = mention.lower()
         if lowered in PRONOUNS_PERSON:
             out.append(last_person or mention)
+            continue
+        if lowered in PRONOUNS_SINGULAR:
+            out.append(last_singular or last_group or mention)
+            continue
+        if lowered in PRONOUNS_PLURAL:
+            out.append(last_plural or last_group or last_person or mention)
             continue
         if lowered in PRONOUNS_GROUP:
             out.append(last_group or last_person or mention)
@@ -127,4 +144,8 @@ def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
             plain = plain_source(mention) if claim.kind == "attribution" else mention
             out.append(plain)
             last_group = plain
+            if _plural(plain):
+                last_plural = plain
+            else:
+                last_singular = plain
     return out

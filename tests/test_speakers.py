@@ -1,0 +1,38 @@
+"""Speaker and agent names within a document."""
+from __future__ import annotations
+
+from claimminer.spans import Claim, Span
+from claimminer.speakers import resolve
+
+
+def _attribution(text: str, source: str, start_at: int = 0) -> Claim:
+    start = text.index(source, start_at)
+    return Claim("attribution", Span(0, len(text)), "t@1", (("source", Span(start, start + len(source))),
+                                                            ("cue", None), ("content", None)))
+
+
+def test_full_name_without_title_and_pronoun() -> None:
+    text = "French President Emmanuel Macron said so. Macron said more. He said it again."
+    claims = [_attribution(text, "French President Emmanuel Macron"), _attribution(text, "Macron", 40),
+              _attribution(text, "He")]
+    assert resolve(text, claims) == ["Emmanuel Macron"] * 3
+
+
+def test_spelling_variants_are_one_speaker() -> None:
+    text = "Ukrainian leader Volodymyr Zelensky spoke. Zelenskyy said more."
+    claims = [_attribution(text, "Ukrainian leader Volodymyr Zelensky"), _attribution(text, "Zelenskyy")]
+    assert resolve(text, claims) == ["Volodymyr Zelensky", "Volodymyr Zelensky"]
+
+
+def test_it_and_they_follow_number() -> None:
+    # A regression: "it" resolved to the latest group, a plural one.
+    text = "The company said yes. Environmental groups said no. It said more. They said less."
+    claims = [_attribution(text, "The company"), _attribution(text, "Environmental groups"),
+              _attribution(text, "It"), _attribution(text, "They")]
+    assert resolve(text, claims) == ["company", "Environmental groups", "company", "Environmental groups"]
+
+
+def test_other_sources_lose_their_article() -> None:
+    text = "A joint statement said so. The Kremlin has ruled it out."
+    claims = [_attribution(text, "A joint statement"), _attribution(text, "The Kremlin")]
+    assert resolve(text, claims) == ["joint statement", "Kremlin"]
