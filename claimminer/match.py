@@ -192,6 +192,11 @@ class _Matcher:
                     out |= self._ends(ei + 1, ti + 1, False)
                 if element.op == "?":
                     out |= self._ends(ei + 1, ti, False)
+            elif element.layer is not None:
+                for end, _ in self.view.layer(element.layer).get(ti, ()):
+                    out |= self._ends(ei + 1, end, False)
+                if element.op == "?":
+                    out |= self._ends(ei + 1, ti, False)
             else:
                 for end, _, _ in self._one(element, ti):
                     out |= self._ends(ei + 1, end, False)
