@@ -29,11 +29,13 @@ class Resources:
     rulebook: Rulebook
     splitter: SentenceSplitter
     layout: LayoutCues
+    speaker_words: speakers.SpeakerWords
 
     @classmethod
     def from_rulebook(cls, book: Rulebook) -> "Resources":
         return cls(book, SentenceSplitter(book.config["segmentation"]),
-                   LayoutCues.from_mapping(book.config.get("layout", {})))
+                   LayoutCues.from_mapping(book.config.get("layout", {})),
+                   speakers.SpeakerWords.from_lexicons(book.lexicons))
 
 
 @dataclass
@@ -118,7 +120,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
-    names = speakers.resolve(doc.text, claims)
+    names = speakers.resolve(doc.text, claims, res.speaker_words)
     links = discourse.link_commitments(claims, ids)
     return DocumentResult(doc, sentences, claims, ids, names, links, timeouts,
                           [r for _, r in resolved_all], blocks, work)

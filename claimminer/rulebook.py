@@ -114,8 +114,9 @@ class Rulebook:
 def load_lexicons(lexicon_dir: Path) -> dict[str, Lexicon]:
     """``rules/lexicons/NAME.txt``: one entry a line, ``#`` starts a comment.
 
-    A line ``@include OTHER`` adds every entry of ``OTHER.txt``, so that a stop
-    list can be composed from the lists it excludes instead of repeating them.
+    A line ``@include OTHER`` adds every entry of ``OTHER.txt`` and ``@exclude OTHER``
+    removes them, so that a stop list is composed from other lists instead of
+    repeating them.
     """
     raw: dict[str, list[str]] = {}
     for path in sorted(lexicon_dir.glob("*.txt")):
@@ -124,14 +125,15 @@ def load_lexicons(lexicon_dir: Path) -> dict[str, Lexicon]:
 
     def entries(name: str, seen: tuple[str, ...]) -> list[str]:
         out: list[str] = []
+        excluded: set[str] = set()
         for entry in raw.get(name, []):
-            if entry.startswith("@include "):
+            if entry.startswith(("@include ", "@exclude ")):
                 other = entry.split(None, 1)[1]
                 if other not in seen:
-                    out.extend(entries(other, seen + (other,)))
+                    (out.extend if entry.startswith("@include") else excluded.update)(entries(other, seen + (other,)))
             else:
                 out.append(entry)
-        return out
+        return [e for e in out if e not in excluded]
 
     return {name: make_lexicon(name, entries(name, (name,)), str(lexicon_dir / f"{name}.txt"), 1 << index)
             for index, name in enumerate(sorted(raw))}

@@ -19,40 +19,55 @@ PRONOUNS_PLURAL = frozenset({"they", "them", "we"})
 PRONOUNS_GROUP = PRONOUNS_SINGULAR | PRONOUNS_PLURAL | frozenset({"i", "you"})
 ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
-# Words that make a capitalised sequence a role, not a name (checked lower-cased).
-ROLE_WORDS = frozenset("""
-president vice prime minister secretary chancellor senator sen sen. rep rep. representative governor gov gov.
-general gen gen. lt lt. col col. maj maj. capt capt. adm adm. sgt sgt. admiral commander chief leader mayor judge
-justice attorney dr dr. mr mr. mrs mrs. ms ms. prof prof. professor ambassador envoy spokesman spokeswoman
-spokesperson director chairman chairwoman chair ceo executive king queen prince princess pope rev rev. reverend
-speaker minority majority deputy state foreign defense defence interior finance house senate white
-eam gop democratic republican democrat republican candidate nominee former first lady son-in-law
-""".split())
-NON_PERSON_HEADS = frozenset("""
-office ministry department agency statement report campaign committee commission government administration
-court council union company group party kremlin pentagon bank police spokesman spokeswoman officials
-official aides aide sources source analysts experts critics team staff newspaper network
-""".split())
+# When no rule set is given (tests, library use): a few role words and organisation heads.
+DEFAULT_ROLE_WORDS = frozenset("president prime minister secretary senator governor general leader mayor chief "
+                               "spokesman spokeswoman director chairman mr mrs ms dr gen sen rep".split())
+DEFAULT_ORG_HEADS = frozenset("office ministry department agency committee government union party kremlin "
+                              "association council court company group".split())
+
+
+class SpeakerWords:
+    """The word lists speaker naming uses: roles and titles, and organisation heads (from the lexicons)."""
+
+    def __init__(self, role_words: frozenset[str] = DEFAULT_ROLE_WORDS,
+                 org_heads: frozenset[str] = DEFAULT_ORG_HEADS) -> None:
+        self.role_words = role_words
+        self.org_heads = org_heads
+
+    @classmethod
+    def from_lexicons(cls, lexicons: dict) -> "SpeakerWords":
+        def words(*names: str) -> frozenset[str]:
+            return frozenset().union(*(lexicons[n].words for n in names if n in lexicons))
+
+        return cls(words("titles", "attribution_nouns") or DEFAULT_ROLE_WORDS,
+                   words("organisation_heads") or DEFAULT_ORG_HEADS)
 
 
 def _words(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-def person_name(source: str) -> str | None:
-    """The name part of a person mention, or None when the mention is not a named person."""
-    words = _words(source)
-    if not words or "'s" in source.lower() or "’s" in source.lower():
+def person_name(source: str, lists: SpeakerWords | None = None) -> str | None:
+    """The name part of a person mention, or None when the mention is not a named person.
+
+    An apposition or parenthetical after the name is left out ("Owen Castell, the chief
+    negotiator"); the name is the run of capitalised words after the last title or role.
+    """
+    lists = lists or SpeakerWords()
+    head = regex.split(r"\s*[,(]", source, maxsplit=1)[0]
+    if "'s" in head.lower() or "\u2019s" in head.lower():
         return None
-    if words[-1].lower() in NON_PERSON_HEADS:
+    words = _words(head)
+    if not words or words[-1].lower().rstrip(".") in lists.org_heads:
         return None
     name: list[str] = []
     for word in reversed(words):
-        if word[:1].isupper() and word.lower() not in ROLE_WORDS:
+        key = word.lower().rstrip(".")
+        if word[:1].isupper() and key not in lists.role_words and key not in ("the", "a", "an"):
             name.append(word)
         else:
             break
-    if not name:
+    if not name or (len(name) == 1 and words[-1].lower().rstrip(".") in lists.role_words):
         return None
     name.reverse()
     if len(name) == 1 and len(words) > 1 and words[0].lower() in ("the", "a", "an"):
@@ -107,7 +122,7 @@ def _plural(mention: str) -> bool:
     return " and " in f" {mention.lower()} " or (head.endswith("s") and not head.endswith(("ss", "us", "'s")))
 
 
-def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
+def resolve(text: str, claims: Sequence[Claim], lists: SpeakerWords | None = None) -> list[str | None]:
     """Speaker (attributions) or agent (commitments) name for each claim, in document order."""
     people = _People()
     out: list[str | None] = []
@@ -134,7 +149,7 @@ def resolve(text: str, claims: Sequence[Claim]) -> list[str | None]:
         if lowered in PRONOUNS_GROUP:
             out.append(last_group or last_person or mention)
             continue
-        name = person_name(mention)
+        name = person_name(mention, lists)
         if name is not None:
             canonical = people.canonical(name)
             # A later, fuller mention of the same person becomes the canonical form.
