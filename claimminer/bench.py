@@ -31,7 +31,8 @@ from claimminer.corpus import iter_documents
 from claimminer.normalize import normalize
 from claimminer.pipeline import Resources, segment_document
 from claimminer.quotes import find_quotes
-from claimminer.sbd_eval import news_texts, shared_data_dir
+from claimminer.paths import shared_data_dir
+from claimminer.sbd_eval import news_texts
 from claimminer.spans import Document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

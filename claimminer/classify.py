@@ -337,6 +337,3 @@ def bench_scoring(res: Resources, n_sentences: int = 5000) -> dict:
     return {"sentences": done, "documents": i, "seconds": round(seconds, 3),
             "ms_per_sentence": round(1000 * cpu / max(done, 1), 4),
             "wall_ms_per_sentence": round(1000 * seconds / max(done, 1), 4), "model_key": extra["model_key"]}
-
-
-from claimminer.classify_cli import claimbuster_cli, eval_cli, train_cli  # noqa: E402,F401  (CLI entry points)

@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 from claimminer import classify, features
 from claimminer.classify import TYPES, SentenceTypeModel
 from claimminer.normalize import normalize
+from claimminer.paths import seeds_dir, shared_data_dir
 from claimminer.pipeline import extract_document
 from claimminer.spans import Document
 
@@ -137,7 +138,7 @@ def cross_validate(rows: list[dict], folds: int = 5) -> dict:
 
 
 def seed_types(res, model) -> dict | None:
-    gold_path = Path(os.environ.get("CLAIMMINER_SEEDS", classify.DATA_DIR.parents[2].parent / "shared" / "seeds"))
+    gold_path = seeds_dir()
     gold_path = gold_path / SEED_GOLD
     if not gold_path.exists():
         return None
@@ -217,7 +218,7 @@ def eval_cli(args) -> int:
 # ---------------------------------------------------------------- ClaimBuster
 
 def claimbuster_cli(args) -> int:
-    default = Path(os.environ.get("CLAIMMINER_SHARED_DATA", classify.DATA_DIR.parents[2].parent / "shared" / "data"))
+    default = shared_data_dir()
     folder = args.data or default / "claimbuster"
     train_path, test_path = folder / "crowdsourced.csv", folder / "groundtruth.csv"
     if not (train_path.exists() and test_path.exists()):

@@ -7,18 +7,8 @@ import sys
 from pathlib import Path
 
 from claimminer.normalize import normalize
+from claimminer.paths import seed_gold, shared_data_dir
 from claimminer.spans import Document
-
-
-def shared_dir() -> Path:
-    """``../shared`` beside the repo, or $CLAIMMINER_SHARED (data: $CLAIMMINER_SHARED_DATA)."""
-    env = os.environ.get("CLAIMMINER_SHARED")
-    return Path(env) if env else Path(__file__).resolve().parent.parent.parent / "shared"
-
-
-def shared_data_dir() -> Path:
-    env = os.environ.get("CLAIMMINER_SHARED_DATA")
-    return Path(env) if env else shared_dir() / "data"
 
 
 def skip(what: str, path: Path) -> int:
@@ -81,7 +71,7 @@ def seed(args) -> int:
     from claimminer.cli import load_resources
     from claimminer import seedeval
 
-    gold_path = args.gold or shared_dir() / "seeds" / "paris-coalition-summit.gold.json"
+    gold_path = args.gold or seed_gold()
     if not gold_path.exists():
         return skip("eval-seed", gold_path)
     res = load_resources(args.rules)

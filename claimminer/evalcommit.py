@@ -167,11 +167,11 @@ def _errors(record: dict, gold: list[dict], pred: list[dict]) -> list[str]:
 def seed_figures(res) -> dict | None:
     """The seed article's commitment figures, or None when the seed gold is absent."""
     from claimminer import seedeval
-    from claimminer.evalcli import shared_dir
+    from claimminer.paths import seed_gold
     from claimminer.pipeline import extract_document
     from claimminer.records import claim_record, sentence_records
 
-    gold_file = shared_dir() / "seeds" / "paris-coalition-summit.gold.json"
+    gold_file = seed_gold()
     if not gold_file.exists():
         return None
     gold = json.loads(gold_file.read_text(encoding="utf-8"))

@@ -20,6 +20,7 @@ from claimminer.segment import SentenceSplitter
 from claimminer.spans import Block, Claim, Document, Sentence, Span
 from claimminer.tokens import tokenize
 from claimminer import commitments, discourse, speakers
+from claimminer.paths import default_rules_dir  # noqa: F401  (re-exported for callers)
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,3 @@ def _claim_ids(claims: list[Claim]) -> list[str]:
         counters[claim.kind] += 1
         ids.append(("A" if claim.kind == "attribution" else "C") + str(counters[claim.kind]))
     return ids
-
-
-def default_rules_dir() -> Path:
-    """The project's rules/ folder (beside the package in a checkout or editable install)."""
-    import os
-
-    env = os.environ.get("CLAIMMINER_RULES")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "rules"

@@ -7,22 +7,16 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Optional
 
 from claimminer.normalize import normalize
+from claimminer.paths import seeds_dir, shared_data_dir
 from claimminer.segment import SentenceSplitter
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO_ROOT / "rules"
-
-
-def shared_data_dir() -> Path:
-    """The shared data directory (``CLAIMMINER_SHARED_DATA`` or ../shared/data)."""
-    default = REPO_ROOT.parent / "shared" / "data"
-    return Path(os.environ.get("CLAIMMINER_SHARED_DATA", default))
 
 
 def split_strings(splitter: SentenceSplitter, text: str) -> list[str]:
@@ -66,7 +60,7 @@ def news_texts(limit: Optional[int] = None) -> list[str]:
     if text_dir.is_dir():
         for path in sorted(text_dir.glob("*.txt"))[:limit]:
             texts.append(path.read_text(encoding="utf-8"))
-    seed = shared_data_dir().parent / "seeds" / "paris-coalition-summit.txt"
+    seed = seeds_dir() / "paris-coalition-summit.txt"
     if seed.is_file():
         texts.append(seed.read_text(encoding="utf-8"))
     return texts

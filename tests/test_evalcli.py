@@ -37,3 +37,9 @@ def test_eval_sbd_skips_when_data_is_absent(tmp_path, capsys) -> None:
 def test_eval_skips_when_gold_is_absent(tmp_path, capsys) -> None:
     assert main(["eval", "--gold", str(tmp_path / "nothing")]) == 0
     assert "skipped" in capsys.readouterr().out
+
+
+def test_claimbuster_command_loads_and_skips_without_data(tmp_path, capsys) -> None:
+    # A regression: the dispatcher imported classify_cli first, which hit a circular import.
+    assert main(["eval-claimbuster", "--data", str(tmp_path / "none")]) == 0
+    assert "skipped" in capsys.readouterr().out.lower()
