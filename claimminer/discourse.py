@@ -71,7 +71,9 @@ def trim_coordinated(text: str, claims: list[Claim]) -> list[Claim]:
     for claim in claims:
         content, source = claim.role("content"), claim.role("source")
         if claim.kind == "attribution" and content is not None and source in cues_by_source:
-            cut = min((c for c in cues_by_source[source] if content.start < c < content.end), default=None)
+            own = claim.role("cue")
+            cut = min((c for c in cues_by_source[source]
+                       if content.start < c < content.end and (own is None or c != own.start)), default=None)
             if cut is not None:
                 end = _before_conjunction(text, content.start, cut)
                 if end > content.start:

@@ -36,3 +36,15 @@ def test_other_sources_lose_their_article() -> None:
     text = "A joint statement said so. The Kremlin has ruled it out."
     claims = [_attribution(text, "A joint statement"), _attribution(text, "The Kremlin")]
     assert resolve(text, claims) == ["joint statement", "Kremlin"]
+
+
+def test_parenthetical_attribution_keeps_its_whole_content() -> None:
+    # A regression: a parenthetical cue ("other experts say") cut its own content at itself.
+    from claimminer.discourse import trim_coordinated
+
+    text = "But ultimately, other experts say, she was not trying to hide anything."
+    source = Span(text.index("other experts"), text.index("other experts") + len("other experts"))
+    cue = Span(text.index("say"), text.index("say") + 3)
+    content = Span(0, len(text) - 1)
+    claim = Claim("attribution", Span(0, len(text)), "t@1", (("source", source), ("cue", cue), ("content", content)))
+    assert trim_coordinated(text, [claim])[0].role("content") == content
