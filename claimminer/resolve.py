@@ -73,6 +73,25 @@ def quote_type(text: str, content: Span | None, quote_spans: Sequence[Span]) -> 
     return "direct" if inside >= len(body) - 2 else "mixed"
 
 
+_TRAILING = " \t\n,;:"
+
+
+def trim_span(text: str, span: Span | None) -> Span | None:
+    """A role span without white space at its ends or a comma, semicolon or colon after it.
+
+    A captured content often runs up to the comma that introduces its source; the
+    comma is not part of it. (A colon that is the whole span, a headline cue, stays.)
+    """
+    if span is None:
+        return None
+    start, end = span.start, span.end
+    while end - start > 1 and text[end - 1] in _TRAILING:
+        end -= 1
+    while end - start > 1 and text[start].isspace():
+        start += 1
+    return Span(start, end)
+
+
 def to_claim(resolved: Resolved, sentence: Span, text: str, quote_spans: Sequence[Span]) -> Claim:
     rule = resolved.match.rule
     attrs = dict(rule.attributes)
@@ -80,5 +99,5 @@ def to_claim(resolved: Resolved, sentence: Span, text: str, quote_spans: Sequenc
         attrs["quote"] = quote_type(text, resolved.roles.get("content"), quote_spans)
     from claimminer.rulebook import ROLES
 
-    roles = tuple((role, resolved.roles.get(role)) for role in ROLES[rule.kind])
+    roles = tuple((role, trim_span(text, resolved.roles.get(role))) for role in ROLES[rule.kind])
     return Claim(rule.kind, sentence, rule.ref, roles, tuple(sorted(attrs.items())))

@@ -16,7 +16,7 @@ from claimminer.normalize import normalize
 from claimminer.patterns import Problem
 from claimminer.pipeline import Resources, default_rules_dir, segment_document, sentence_matches
 from claimminer.quotes import find_quotes
-from claimminer.resolve import resolve_conflicts, role_spans
+from claimminer.resolve import resolve_conflicts, role_spans, trim_span
 from claimminer.rulebook import Example, Rule, load_rulebook
 from claimminer.spans import Document
 
@@ -62,7 +62,8 @@ def _captures(text: str, match: Match) -> dict[str, str]:
     if match.rule.kind == "layer":
         span = match.capture("span") or match.span
         return {"span": text[span.start:span.end]}
-    return {role: text[s.start:s.end] for role, s in role_spans(match).items()}
+    # The same trimming as the claims written out, so an example states what users will see.
+    return {role: text[s.start:s.end] for role, s in ((r, trim_span(text, sp)) for r, sp in role_spans(match).items())}
 
 
 def check_example(rule: Rule, example: Example, res: Resources) -> tuple[bool, str]:
