@@ -76,7 +76,7 @@ def quote_type(text: str, content: Span | None, quote_spans: Sequence[Span]) -> 
 _TRAILING = " \t\n,;:"
 
 
-def trim_span(text: str, span: Span | None) -> Span | None:
+def trim_span(text: str, span: Span | None, role: str = "") -> Span | None:
     """A role span without white space at its ends or a comma, semicolon or colon after it.
 
     A captured content often runs up to the comma that introduces its source; the
@@ -85,7 +85,8 @@ def trim_span(text: str, span: Span | None) -> Span | None:
     if span is None:
         return None
     start, end = span.start, span.end
-    while end - start > 1 and text[end - 1] in _TRAILING:
+    trailing = _TRAILING.replace(":", "") if role == "cue" else _TRAILING  # "said:" keeps its colon
+    while end - start > 1 and text[end - 1] in trailing:
         end -= 1
     while end - start > 1 and text[start].isspace():
         start += 1
@@ -99,5 +100,5 @@ def to_claim(resolved: Resolved, sentence: Span, text: str, quote_spans: Sequenc
         attrs["quote"] = quote_type(text, resolved.roles.get("content"), quote_spans)
     from claimminer.rulebook import ROLES
 
-    roles = tuple((role, trim_span(text, resolved.roles.get(role))) for role in ROLES[rule.kind])
+    roles = tuple((role, trim_span(text, resolved.roles.get(role), role)) for role in ROLES[rule.kind])
     return Claim(rule.kind, sentence, rule.ref, roles, tuple(sorted(attrs.items())))

@@ -63,7 +63,7 @@ def _captures(text: str, match: Match) -> dict[str, str]:
         span = match.capture("span") or match.span
         return {"span": text[span.start:span.end]}
     # The same trimming as the claims written out, so an example states what users will see.
-    return {role: text[s.start:s.end] for role, s in ((r, trim_span(text, sp)) for r, sp in role_spans(match).items())}
+    return {role: text[s.start:s.end] for role, s in ((r, trim_span(text, sp, r)) for r, sp in role_spans(match).items())}
 
 
 def check_example(rule: Rule, example: Example, res: Resources) -> tuple[bool, str]:
