@@ -28,6 +28,7 @@ class LayoutCues:
     caption: tuple["regex.Pattern[str]", ...]
     headline_max_words: int
     related_max_words: int
+    no_claims_in: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, data: dict) -> "LayoutCues":
@@ -42,6 +43,7 @@ class LayoutCues:
             caption=compiled("caption"),
             headline_max_words=int(headline.get("max_words", 20)),
             related_max_words=int(headline.get("related_max_words", 25)),
+            no_claims_in=frozenset(data.get("no_claims_in", ())),
         )
 
     @classmethod
@@ -82,19 +84,18 @@ def classify_lines(norm: str, cues: LayoutCues) -> list[Block]:
         trail = end - (len(norm[start:end]) - len(norm[start:end].rstrip()))
         words = _words(line)
         kind = "body"
+        cue_kind = next((k for k in _CUE_KINDS if _any(getattr(cues, k), line)), None)
         if _any(cues.related_header, line):
             kind, in_related = "related", True
+        elif cue_kind is not None:
+            # A byline, prompt or caption also ends a related-items block.
+            kind, in_related = cue_kind, False
         elif in_related and words <= cues.related_max_words and not line.endswith((".", "?\"", ".\"")):
             kind = "related"
         else:
             in_related = False
-            for cue_kind in _CUE_KINDS:
-                if _any(getattr(cues, cue_kind), line):
-                    kind = cue_kind
-                    break
-            else:
-                if (words <= cues.headline_max_words and not line.endswith((".", "\"", "'", ":"))
-                        and _lone(norm, lead, trail)):
-                    kind = "headline"
+            if (words <= cues.headline_max_words and not line.endswith((".", "\"", "'", ":"))
+                    and _lone(norm, lead, trail)):
+                kind = "headline"
         blocks.append(Block(lead, trail, kind, len(blocks)))
     return blocks

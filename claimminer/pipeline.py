@@ -111,6 +111,8 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     work = 0
     for sentence, view, matches in sentence_matches(doc, res, sentences, quotes, timeouts):
         work += len(view.tokens)
+        if sentence.layout in res.layout.no_claims_in:
+            continue
         for resolved in resolve_conflicts(matches):
             resolved_all.append((sentence, resolved))
     claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
