@@ -121,8 +121,7 @@ def _explanation(result, index: int) -> dict:
     claim = result.claims[index]
     for resolved in result.explain:
         match = resolved.match
-        if match.rule.ref == claim.rule and match.span.start >= claim.sentence.start \
-                and match.span.end <= claim.sentence.end + 1 and _same_roles(resolved.roles, claim):
+        if match.rule.ref == claim.rule and _same_anchor(result.doc.text, resolved.roles, claim):
             return {"rule_file": str(match.rule.loc), "description": match.rule.description,
                     "lexicon_entries": [list(hit) for hit in match.lexicon_hits],
                     "suppressed": [{"rule": m.rule.ref, "text": result.doc.text[m.span.start:m.span.end]}
@@ -130,8 +129,17 @@ def _explanation(result, index: int) -> dict:
     return {"rule_file": "built-in (claimminer/discourse.py)", "lexicon_entries": [], "suppressed": []}
 
 
-def _same_roles(roles: dict, claim) -> bool:
-    return all(claim.role(role) == span for role, span in roles.items())
+def _same_anchor(text: str, roles: dict, claim) -> bool:
+    """Whether a resolved match made ``claim``: the same cue (or trigger), as trimmed in the claim.
+
+    Later steps may extend or cut a content, so the anchor, not every role, identifies the match.
+    """
+    from claimminer.resolve import ANCHOR, trim_span
+
+    for role in ANCHOR[claim.kind]:
+        if role in roles:
+            return trim_span(text, roles[role], role) == claim.role(role)
+    return False
 
 
 def iter_inputs_for_segment(inputs: Iterable[str], id_field: str, text_field: str):
