@@ -349,7 +349,7 @@ def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
         if layer and any(e.capture != "span" for e in rule.elements):
             # The layer span is a capture inside the match (context around it is matched, not kept).
             for end, chain in matcher.all_ends(start):
-                match = _build(rule, chain, text)
+                match = _build(rule, chain)
                 if match is not None:
                     out.append(match)
             continue
@@ -360,19 +360,19 @@ def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
             continue
         found = matcher.first_match(start)
         if found is not None:
-            match = _build(rule, found[1], text)
+            match = _build(rule, found[1])
             if match is not None:
                 out.append(match)
     return out
 
 
-def _build(rule: Rule, chain, text: str) -> Match | None:
-    if True:
-        captures, hits, spans = _unchain(chain)
-        if not spans:
-            return None
-        whole = Span(min(s.start for s in spans), max(s.end for s in spans))
-        return Match(rule, _ordered(captures), whole, tuple(hits))
+def _build(rule: Rule, chain) -> Match | None:
+    """A Match from a backtracking result: captures joined per name, the whole span, lexicon hits."""
+    captures, hits, spans = _unchain(chain)
+    if not spans:
+        return None
+    whole = Span(min(s.start for s in spans), max(s.end for s in spans))
+    return Match(rule, _ordered(captures), whole, tuple(hits))
 
 
 def _ordered(captures: dict[str, Span]) -> tuple[tuple[str, Span], ...]:

@@ -64,7 +64,6 @@ class Rule:
     regex: Any = None               # compiled `regex` pattern, for regex rules
     roles: tuple[tuple[str, str], ...] = ()      # capture -> role
     attributes: tuple[tuple[str, str], ...] = ()
-    required_words: frozenset[str] | None = None  # at least one must occur in the sentence
     lexicons_used: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
     counterexamples: tuple[Example, ...] = ()
@@ -343,18 +342,12 @@ def _check_rule(spec, lexicons, layers, problems: list[Problem], order: int, whe
     todo = _check_examples(spec, "todo", roles, add, problems, rule_id)
     if len(problems) > before:
         return None
-    required = None
-    if elements:
-        for element in elements:
-            if element.words is not None:
-                required = element.words
-                break
     used = sorted({v for e in spec.get("pattern") or [] if isinstance(e, dict)
                    for k, v in e.items() if k in ("IN", "NOT_IN") and isinstance(v, str)}
                   | set(_LEX_REF.findall(spec.get("regex") or "")))
     return Rule(rule_id, spec["version"], spec["status"], spec["description"], kind, spec["stage"],
                 spec["priority"], order, where, spec.get("layer"), tuple(elements), compiled_regex,
-                tuple(roles.items()), tuple(sorted(attributes.items())), required, tuple(used),
+                tuple(roles.items()), tuple(sorted(attributes.items())), tuple(used),
                 examples, counter, todo)
 
 
