@@ -304,12 +304,25 @@ def _unchain(chain) -> tuple[dict[str, Span], list, list[Span]]:
 
 
 def _has_run(run: tuple[Element, ...], view: SentenceView) -> bool:
-    """Whether the elements of ``run`` match some consecutive tokens of the sentence."""
+    """Whether the elements of ``run`` match some consecutive tokens (phrases may span several)."""
     tokens, masks, shapes, quoted = view.tokens, view.masks, view.shapes, view.in_quote
-    first, rest = run[0], run[1:]
-    for i in range(len(tokens) - len(run) + 1):
-        if first.ok(tokens, masks, shapes, quoted, i) and all(
-                e.ok(tokens, masks, shapes, quoted, i + k + 1) for k, e in enumerate(rest)):
+    n = len(tokens)
+    first = run[0]
+    for i in range(n):
+        if first.lexicon is None and not first.ok(tokens, masks, shapes, quoted, i):
+            continue
+        positions = {i}
+        for element in run:
+            following: set[int] = set()
+            for p in positions:
+                if element.lexicon is not None:
+                    following.update(element.lexicon.advance(tokens, p) if p < n else ())
+                elif p < n and element.ok(tokens, masks, shapes, quoted, p):
+                    following.add(p + 1)
+            positions = following
+            if not positions:
+                break
+        if positions:
             return True
     return False
 

@@ -231,19 +231,24 @@ def _element_sets(elements, layer_words) -> list[frozenset[str]]:
 
 
 def _anchor_run(elements) -> tuple[Element, ...]:
-    """The longest run (two or more) of consecutive mandatory one-token elements, for a cheap pre-check."""
+    """The longest run of consecutive mandatory elements of one token or one lexicon phrase.
+
+    A sentence without that sequence cannot match, and checking it is cheap, so it is done
+    before any layer is computed. Runs of one plain token are left to the word filter.
+    """
     best: list[Element] = []
     run: list[Element] = []
     for element in elements:
-        simple = (element.op == "" and element.layer is None and element.rest is None
-                  and element.anchor is None and element.lexicon is None)
-        if simple:
+        fixed = (element.op == "" and element.layer is None and element.rest is None
+                 and element.anchor is None)
+        if fixed:
             run.append(element)
             if len(run) > len(best):
                 best = list(run)
         else:
             run = []
-    return tuple(best) if len(best) >= 2 else ()
+    useful = len(best) >= 2 or (len(best) == 1 and best[0].lexicon is not None)
+    return tuple(best) if useful else ()
 
 
 def _first_elements(elements) -> tuple[Element, ...] | None:
