@@ -115,6 +115,11 @@ class _People:
         return name
 
 
+def _position(claim: Claim) -> tuple[int, int]:
+    role = claim.role("source") if claim.kind == "attribution" else claim.role("agent")
+    return (claim.sentence.start, role.start if role is not None else claim.sentence.start)
+
+
 def _plural(mention: str) -> bool:
     """A rough number test for a non-person source: a head ending in -s, or a coordination."""
     words = _words(mention)
@@ -125,42 +130,45 @@ def _plural(mention: str) -> bool:
 def resolve(text: str, claims: Sequence[Claim], lists: SpeakerWords | None = None) -> list[str | None]:
     """Speaker (attributions) or agent (commitments) name for each claim, in document order."""
     people = _People()
-    out: list[str | None] = []
     last_person: str | None = None
     last_group: str | None = None
     last_singular: str | None = None   # the latest non-person source in the singular ("the company")
     last_plural: str | None = None     # ... and in the plural ("environmental groups", "the allies")
-    for claim in claims:
+    # Claims come grouped by kind; antecedents are found in reading order.
+    order = sorted(range(len(claims)), key=lambda i: _position(claims[i]))
+    names: dict[int, str | None] = {}
+    for index in order:
+        claim = claims[index]
         role = claim.role("source") if claim.kind == "attribution" else claim.role("agent")
         if role is None:
-            out.append(None)
+            names[index] = None
             continue
         mention = text[role.start:role.end]
         lowered = mention.lower()
         if lowered in PRONOUNS_PERSON:
-            out.append(last_person or mention)
+            names[index] = last_person or mention
             continue
         if lowered in PRONOUNS_SINGULAR:
-            out.append(last_singular or last_group or mention)
+            names[index] = last_singular or last_group or mention
             continue
         if lowered in PRONOUNS_PLURAL:
-            out.append(last_plural or last_group or last_person or mention)
+            names[index] = last_plural or last_group or last_person or mention
             continue
         if lowered in PRONOUNS_GROUP:
-            out.append(last_group or last_person or mention)
+            names[index] = last_group or last_person or mention
             continue
         name = person_name(mention, lists)
         if name is not None:
             canonical = people.canonical(name)
             # A later, fuller mention of the same person becomes the canonical form.
-            out.append(canonical)
+            names[index] = canonical
             last_person = canonical
         else:
             plain = plain_source(mention) if claim.kind == "attribution" else mention
-            out.append(plain)
+            names[index] = plain
             last_group = plain
             if _plural(plain):
                 last_plural = plain
             else:
                 last_singular = plain
-    return out
+    return [names.get(i) for i in range(len(claims))]

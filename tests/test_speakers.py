@@ -48,3 +48,20 @@ def test_parenthetical_attribution_keeps_its_whole_content() -> None:
     content = Span(0, len(text) - 1)
     claim = Claim("attribution", Span(0, len(text)), "t@1", (("source", source), ("cue", cue), ("content", content)))
     assert trim_coordinated(text, [claim])[0].role("content") == content
+
+
+def test_antecedents_are_found_in_reading_order_across_kinds() -> None:
+    # A regression: commitments were resolved after every attribution of the document, so
+    # "it" in the second sentence took the last source of the whole text.
+    text = "The company will build a plant. Later, it said it would hire. The ministry said no."
+    company = Span(0, len("The company"))
+    it = Span(text.index("it said"), text.index("it said") + 2)
+    ministry = Span(text.index("The ministry"), text.index("The ministry") + len("The ministry"))
+    commitment = Claim("commitment", Span(0, 32), "c@1", (("agent", company), ("trigger", None), ("action", None),
+                                                        ("condition", None), ("time", None)))
+    said_it = Claim("attribution", Span(33, 62), "a@1", (("source", it), ("cue", None), ("content", None)))
+    ministry_said = Claim("attribution", Span(63, len(text)), "a@1",
+                          (("source", ministry), ("cue", None), ("content", None)))
+    # Claims arrive grouped by kind: attributions first.
+    names = resolve(text, [said_it, ministry_said, commitment])
+    assert names == ["The company", "ministry", "The company"]
