@@ -125,6 +125,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims, res.speaker_words)
     links = discourse.link_commitments(claims, ids)
+    names = speakers.first_person_to_speaker(doc.text, claims, names, links, ids)
     return DocumentResult(doc, sentences, claims, ids, names, links, timeouts,
                           [r for _, r in resolved_all], blocks, work)
 

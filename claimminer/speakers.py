@@ -172,3 +172,18 @@ def resolve(text: str, claims: Sequence[Claim], lists: SpeakerWords | None = Non
             else:
                 last_singular = plain
     return [names.get(i) for i in range(len(claims))]
+
+
+FIRST_PERSON = frozenset({"i", "we", "me", "us"})
+
+
+def first_person_to_speaker(text: str, claims: Sequence[Claim], names: list[str | None],
+                            links: Sequence[str | None], ids: Sequence[str]) -> list[str | None]:
+    """An agent "I" or "we" inside reported speech is the speaker of that speech."""
+    speaker_of = {ids[i]: names[i] for i, c in enumerate(claims) if c.kind == "attribution"}
+    out = list(names)
+    for i, claim in enumerate(claims):
+        agent = claim.role("agent") if claim.kind == "commitment" else None
+        if agent is not None and links[i] and text[agent.start:agent.end].lower() in FIRST_PERSON:
+            out[i] = speaker_of.get(links[i]) or out[i]
+    return out

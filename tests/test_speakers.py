@@ -65,3 +65,15 @@ def test_antecedents_are_found_in_reading_order_across_kinds() -> None:
     # Claims arrive grouped by kind: attributions first.
     names = resolve(text, [said_it, ministry_said, commitment])
     assert names == ["The company", "ministry", "The company"]
+
+
+def test_first_person_agent_in_reported_speech_is_the_speaker() -> None:
+    from claimminer.speakers import first_person_to_speaker
+
+    text = "The mayor said we will fix the road."
+    we = Span(text.index("we"), text.index("we") + 2)
+    attribution = _attribution(text, "The mayor")
+    commitment = Claim("commitment", Span(0, len(text)), "c@1", (("agent", we), ("trigger", None), ("action", None),
+                                                                ("condition", None), ("time", None)))
+    names = first_person_to_speaker(text, [attribution, commitment], ["mayor", "we"], [None, "A1"], ["A1", "C1"])
+    assert names == ["mayor", "mayor"]
