@@ -10,6 +10,7 @@ that exceeds it is reported and skipped, and the run goes on.
 from __future__ import annotations
 
 import bisect
+import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
@@ -66,6 +67,7 @@ class SentenceView:
     timeouts: list = field(default_factory=list)
     text: str = ""
     _rest: dict = field(default_factory=dict)
+    timer: dict | None = None      # rule id -> seconds, when the caller wants per-rule costs
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
@@ -403,7 +405,8 @@ def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
 
 
 def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
-    """``match_rule``, with a rule that runs out of budget reported and skipped."""
+    """``match_rule``, with a rule that runs out of budget reported and skipped (and timed, if asked)."""
+    started = time.perf_counter() if view.timer is not None else 0.0
     try:
         return match_rule(rule, view, view.text)
     except (_Budget, TimeoutError, RecursionError) as err:
@@ -411,16 +414,20 @@ def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
             type(err), f"more than {STEP_BUDGET} steps")
         timeouts.append(RuleTimeout(rule, view.span, kind))
         return []
+    finally:
+        if view.timer is not None:
+            view.timer[rule.id] = view.timer.get(rule.id, 0.0) + time.perf_counter() - started
 
 
 def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[RuleTimeout],
-              all_layers: bool = False) -> list[Match]:
+              all_layers: bool = False, timer: dict | None = None) -> list[Match]:
     """Run the claim rules stage by stage; layers are computed when a rule first needs them.
 
     With ``all_layers`` every layer is computed (for rule tests and statistics).
     """
     view.text = text
     view.timeouts = timeouts
+    view.timer = timer
     view.producers = book.producers()
     if all_layers:
         for name in view.producers:

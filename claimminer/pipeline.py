@@ -92,13 +92,13 @@ def _view(sentence: Sentence, norm: str, quotes: list[Quote], quote_ends: list[i
 
 
 def sentence_matches(doc: Document, res: Resources, sentences: list[Sentence], quotes: list[Quote],
-                     timeouts: list[RuleTimeout], all_layers: bool = False):
+                     timeouts: list[RuleTimeout], all_layers: bool = False, timer: dict | None = None):
     """Yield ``(sentence, view, raw matches)`` for every sentence, all stages run."""
     norm = doc.norm or normalize(doc.text)
     quote_ends = [q.end for q in quotes]
     for sentence in sentences:
         view = _view(sentence, norm, quotes, quote_ends, res.rulebook.word_masks)
-        yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts, all_layers)
+        yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts, all_layers, timer)
 
 
 def extract_document(doc: Document, res: Resources) -> DocumentResult:

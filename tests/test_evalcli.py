@@ -43,3 +43,14 @@ def test_claimbuster_command_loads_and_skips_without_data(tmp_path, capsys) -> N
     # A regression: the dispatcher imported classify_cli first, which hit a circular import.
     assert main(["eval-claimbuster", "--data", str(tmp_path / "none")]) == 0
     assert "skipped" in capsys.readouterr().out.lower()
+
+
+def test_rules_stats_prints_a_row_per_rule_with_its_cost(tmp_path, capsys) -> None:
+    doc = tmp_path / "a.txt"
+    doc.write_text("The minister said the plan would fail. The council agreed to cut fees.\n", encoding="utf-8")
+    assert main(["rules", "stats", str(doc)]) == 0
+    out = capsys.readouterr().out
+    header = out.splitlines()[0].split()
+    assert header[:2] == ["rule", "matches"] and header[-1] == "ms/1k"
+    row = next(line for line in out.splitlines() if line.startswith("attr.source-cue-content "))
+    assert int(row.split()[1]) >= 1
