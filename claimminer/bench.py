@@ -90,10 +90,10 @@ def machine() -> dict:
 
 def _ours_only(texts: list[str], min_chars: int, rules_dir: Path | None) -> dict:
     """Our splitter alone, for when pySBD is not installed."""
-    from claimminer.sbd_eval import RULES_DIR
+    from claimminer.paths import default_rules_dir
     from claimminer.segment import SentenceSplitter
 
-    splitter = SentenceSplitter.from_rules_dir(rules_dir or RULES_DIR)
+    splitter = SentenceSplitter.from_rules_dir(rules_dir or default_rules_dir())
     splitter.tokenize("Warm up. Done.")
     norms = [normalize(t) for t in texts]
     size = sum(len(t) for t in norms)

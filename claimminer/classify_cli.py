@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -182,7 +181,7 @@ def _format(out: dict) -> str:
              f"  dev 5-fold CV (grouped by article): type macro-F1 {out['cv_dev']['type_macro_f1']:.4f}, "
              f"reported F1 {out['cv_dev']['reported_f1']:.4f}"]
     t, b = out["test"], out["test_rules_only"]
-    lines += [f"  test split            classifier   rules only",
+    lines += ["  test split            classifier   rules only",
               f"    type macro-F1       {t['type_macro_f1']:.4f}       {b['type_macro_f1']:.4f}",
               f"    reported F1         {t['reported_f1']:.4f}       {b['reported_f1']:.4f}",
               f"    Brier (type/rep.)   {t['brier_type']:.4f} / {t['brier_reported']:.4f}",

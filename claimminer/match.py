@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
-import regex
 
 from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, Element, shape_mask
 from claimminer.rulebook import REGEX_TIMEOUT, Rule, Rulebook

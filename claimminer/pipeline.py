@@ -7,11 +7,10 @@ commitment links -> (classify, in classify.py).
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 from claimminer.layout import LayoutCues, classify_lines
-from claimminer.match import Match, RuleTimeout, SentenceView, run_rules
+from claimminer.match import RuleTimeout, SentenceView, run_rules
 from claimminer.normalize import normalize
 from claimminer.quotes import Quote, find_quotes
 from claimminer.resolve import Resolved, resolve_conflicts, to_claim
@@ -102,7 +101,9 @@ def sentence_matches(doc: Document, res: Resources, sentences: list[Sentence], q
 
 
 def extract_document(doc: Document, res: Resources) -> DocumentResult:
-    norm = doc.norm or normalize(doc.text)
+    if not doc.norm:  # normalise once; the stages below read doc.norm
+        doc = replace(doc, norm=normalize(doc.text))
+    norm = doc.norm
     sentences, blocks = segment_document(doc, res)
     quotes = find_quotes(doc.text, norm)
     quote_spans = [Span(q.start, q.end) for q in quotes]

@@ -5,7 +5,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, TextIO
+from typing import TextIO
 
 from claimminer.corpus import ReadError, input_files, iter_documents
 from claimminer.output import AtomicWriter, build_manifest, dumps_jsonl_record, write_csv, write_manifest
@@ -140,7 +140,3 @@ def _same_anchor(text: str, roles: dict, claim) -> bool:
         if role in roles:
             return trim_span(text, roles[role], role) == claim.role(role)
     return False
-
-
-def iter_inputs_for_segment(inputs: Iterable[str], id_field: str, text_field: str):
-    return iter_documents(list(inputs), id_field=id_field, text_field=text_field)

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Optional
 
 from claimminer.normalize import normalize
-from claimminer.paths import seeds_dir, shared_data_dir
+from claimminer.paths import default_rules_dir, seeds_dir, shared_data_dir
 from claimminer.segment import SentenceSplitter
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RULES_DIR = REPO_ROOT / "rules"
 
 
 def split_strings(splitter: SentenceSplitter, text: str) -> list[str]:
@@ -87,7 +85,7 @@ def bench_segmentation(texts: list[str], seconds_budget: float = 60.0,
     extrapolated as MB/s; it is imported here only, as a comparison.
     """
     corpus = _repeat_to(texts, min_chars)
-    splitter = SentenceSplitter.from_rules_dir(RULES_DIR)
+    splitter = SentenceSplitter.from_rules_dir(default_rules_dir())
     splitter.tokenize("Warm up. Done.")  # build Punkt outside the timing
     started = time.perf_counter()
     sentences = sum(sum(1 for _ in splitter.span_tokenize(t)) for t in corpus)
@@ -113,7 +111,7 @@ def bench_segmentation(texts: list[str], seconds_budget: float = 60.0,
 
 def report(seconds_budget: float = 60.0) -> dict:
     """All three figures: golden rules, seed offsets, speed."""
-    splitter = SentenceSplitter.from_rules_dir(RULES_DIR)
+    splitter = SentenceSplitter.from_rules_dir(default_rules_dir())
     data = shared_data_dir()
     seeds = data.parent / "seeds"
     return {

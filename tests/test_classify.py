@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,9 +13,9 @@ from claimminer.cli import load_resources
 from claimminer.normalize import normalize
 from claimminer.pipeline import extract_document
 from claimminer.spans import Document
+from claimminer.paths import shared_data_dir
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CLAIMMINER_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED = shared_data_dir()
 TEXT = ("Port workers to strike over pay\n\nBy Ana Ruiz\n\n"
         "The union said its members would walk out on Monday. \"We have no choice,\" she said.\n\n"
         "Prices will rise again in spring.\n\nRelated Items\nTalks collapse: union\n")

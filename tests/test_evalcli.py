@@ -1,14 +1,13 @@
 """The evaluation commands print their figures (smoke tests; the figures themselves are in make eval)."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 
 import pytest
 
 from claimminer.cli import main
+from claimminer.paths import shared_data_dir
 
-SHARED = Path(os.environ.get("CLAIMMINER_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+SHARED = shared_data_dir()
 SEEDS = SHARED.parent / "seeds"
 
 

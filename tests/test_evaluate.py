@@ -9,7 +9,6 @@ and gamma (a content made of Content and Content2).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,10 @@ from claimminer.brat import Attr, gold_files, load_gold, make_attr, offset_misma
 from claimminer.evaluate import (evaluate, format_report, greedy_pairs, is_quoted,
                                  load_predictions, normalise_role)
 from claimminer.spans import Span
+from claimminer.paths import shared_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures" / "brat"
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("CLAIMMINER_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED = shared_data_dir()
 
 
 def attr(source=None, cue=None, content=None) -> Attr:

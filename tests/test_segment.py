@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from claimminer.normalize import normalize
 from claimminer.segment import SentenceSplitter, load_config
+from claimminer.paths import shared_data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "rules"
-SHARED = Path(os.environ.get("CLAIMMINER_SHARED_DATA", REPO.parent / "shared" / "data"))
+SHARED = shared_data_dir()
 SEEDS = SHARED.parent / "seeds"
 
 # (behaviour, input, expected sentences): written for these tests, not taken from any benchmark.
