@@ -136,3 +136,47 @@ def link_commitments(claims: Sequence[Claim], ids: Sequence[str]) -> list[str | 
                     break
         links.append(link)
     return links
+
+
+def _inside(claim: Claim, outer: Span) -> bool:
+    """Whether the claim's cue and its source (when it has one) lie inside ``outer``."""
+    spans = [span for span in (claim.role("cue"), claim.role("source")) if span is not None]
+    return all(outer.start <= span.start and span.end <= outer.end for span in spans)
+
+
+def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> list[Claim]:
+    """Keep one attribution where one's cue and source lie inside another's content.
+
+    "They say they want a new leader": news annotation (PolNeAR, and our scheme's
+    gold) records the outer attribution, whose content already holds the inner
+    one. The inner claim is dropped, unless the outer one comes from a rule of
+    lower priority (a stance verb such as "supporting" swallowing "have said
+    ..."), in which case the outer one goes. An inner attribution whose source
+    lies outside ("X defended the plan, saying ...") is not nested. ``priority``
+    maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
+    never dropped.
+    """
+    candidates = [(c, c.role("cue"), c.role("content")) for c in claims
+                  if c.kind == "attribution" and c.rule in priority]
+    candidates = [(c, cue, content) for c, cue, content in candidates if cue is not None and content is not None]
+    # Inner candidates are found by bisecting cue starts, so the work stays near-linear.
+    by_cue = sorted(range(len(candidates)), key=lambda k: candidates[k][1].start)
+    cue_starts = [candidates[k][1].start for k in by_cue]
+    dropped: set[int] = set()
+    # Outer claims are visited widest content first so a chain a > b > c keeps a only.
+    for o in sorted(range(len(candidates)), key=lambda k: (-len(candidates[k][2]), candidates[k][2].start)):
+        if o in dropped:
+            continue
+        outer, _, content = candidates[o]
+        lo = bisect.bisect_left(cue_starts, content.start)
+        hi = bisect.bisect_left(cue_starts, content.end)
+        for i in by_cue[lo:hi]:
+            inner, _, inner_content = candidates[i]
+            if i == o or i in dropped or inner_content == content or not _inside(inner, content):
+                continue  # one content with two cues is not nesting
+            if priority[outer.rule] < priority[inner.rule]:
+                dropped.add(o)
+                break
+            dropped.add(i)
+    gone = {id(candidates[k][0]) for k in dropped}
+    return [c for c in claims if id(c) not in gone]

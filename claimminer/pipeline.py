@@ -30,12 +30,14 @@ class Resources:
     splitter: SentenceSplitter
     layout: LayoutCues
     speaker_words: speakers.SpeakerWords
+    rule_priority: dict[str, int] = field(default_factory=dict)   # "ID@VERSION" -> priority
 
     @classmethod
     def from_rulebook(cls, book: Rulebook) -> "Resources":
         return cls(book, SentenceSplitter(book.config["segmentation"]),
                    LayoutCues.from_mapping(book.config.get("layout", {})),
-                   speakers.SpeakerWords.from_lexicons(book.lexicons))
+                   speakers.SpeakerWords.from_lexicons(book.lexicons),
+                   {rule.ref: rule.priority for rule in book.rules})
 
 
 @dataclass
@@ -122,6 +124,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.trim_coordinated(doc.text, claims)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
+    claims = discourse.drop_nested_attributions(claims, res.rule_priority)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims, res.speaker_words)
