@@ -50,8 +50,11 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
             sentence = _sentence_at(sentences, starts, quote.start)
             if sentence is None or sentence.paragraph != para:
                 break
-            between = [c for c in cues[bisect.bisect_left(cues, end):] if c < quote.start]
-            if between and not all(own.start <= c < own.end for c in between):
+            # Another cue before the next quotation (", adding, “...”") starts an attribution of its own.
+            own_cue = claim.role("cue")
+            between = [c for c in cues[bisect.bisect_left(cues, end):] if c < quote.start
+                       and (own_cue is None or c != own_cue.start)]
+            if between:
                 break
             in_own = own.start <= quote.start < own.end
             if not in_own and (sentence.start in attr_sentences or _quote_share(sentence, quote) < MIN_QUOTE_SHARE):

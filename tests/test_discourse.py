@@ -1,8 +1,12 @@
-"""Document-level steps: nested attributions."""
+"""Document-level steps: nested attributions, split quotations."""
 from __future__ import annotations
 
+import pytest
+
+from claimminer.cli import load_resources
 from claimminer.discourse import drop_nested_attributions
-from claimminer.spans import Claim, Span
+from claimminer.pipeline import extract_document
+from claimminer.spans import Claim, Document, Span
 
 
 def _claim(text: str, rule: str, source: str, cue: str, content: str) -> Claim:
@@ -43,3 +47,28 @@ def test_builtin_and_commitment_claims_are_kept() -> None:
     outer = _claim(text, "say@1", "They", "say", "they will win")
     inner = _claim(text, "builtin.quote-continuation@1", "they will"[:4], "will", "win")
     assert drop_nested_attributions([outer, inner], PRIORITY) == [outer, inner]
+
+
+# ---------------------------------------------------------------- whole documents
+
+
+@pytest.fixture(scope="module")
+def res():
+    return load_resources(None)
+
+
+def _attributions(text: str, res) -> list[tuple[str, str]]:
+    result = extract_document(Document("t", text, ""), res)
+    return [(text[c.role("cue").start:c.role("cue").end], text[c.role("content").start:c.role("content").end])
+            for c in result.claims if c.kind == "attribution"]
+
+
+def test_a_second_cue_stops_a_split_quotation(res) -> None:
+    # A regression: "“A,” she said, adding, “B.”" gave 'said' the content A ... B and lost 'adding'.
+    text = "\u201cWe are done,\u201d she said, adding, \u201cWe move on.\u201d"
+    assert _attributions(text, res) == [("said", "\u201cWe are done,\u201d"), ("adding", "\u201cWe move on.\u201d")]
+
+
+def test_a_split_quotation_still_joins_its_parts(res) -> None:
+    text = "\u201cIt is over,\u201d she said. \u201cWe move on.\u201d"
+    assert _attributions(text, res) == [("said", text)]
