@@ -30,13 +30,25 @@ def _quote_share(sentence: Sentence, quote: Quote) -> float:
     return inside / max(1, sentence.end - sentence.start)
 
 
+def _inside_quote(quotes: Sequence[Quote], quote_starts: list[int], span: Span | None) -> bool:
+    """Whether ``span`` lies inside one quotation."""
+    if span is None:
+        return False
+    i = bisect.bisect_right(quote_starts, span.start) - 1
+    return i >= 0 and quotes[i].start < span.start and span.end <= quotes[i].end
+
+
 def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                             quotes: Sequence[Quote]) -> list[Claim]:
     """Extend each quoted content over the quotations that continue it in its paragraph."""
     starts = [s.start for s in sentences]
     quote_starts = [q.start for q in quotes]
-    cues = sorted(c.role("cue").start for c in claims if c.kind == "attribution" and c.role("cue") is not None)
-    attr_sentences = {c.sentence.start for c in claims if c.kind == "attribution"}
+    # Only attributions outside quotation marks interrupt a quotation: a cue inside one
+    # ("“... they would like to normalise policy ...”") is part of the quoted words.
+    outside = [c for c in claims if c.kind == "attribution"
+               and not _inside_quote(quotes, quote_starts, c.role("cue") or c.role("content"))]
+    cues = sorted(c.role("cue").start for c in outside if c.role("cue") is not None)
+    attr_sentences = {c.sentence.start for c in outside}
     out = []
     for claim in claims:
         content = claim.role("content")
@@ -157,7 +169,8 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
     ..."), in which case the outer one goes. An inner attribution whose source
     lies outside ("X defended the plan, saying ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
-    never dropped.
+    never dropped. A claim whose cue lies inside another claim's source (a
+    relative clause describing the speaker) is dropped too.
     """
     candidates = [(c, c.role("cue"), c.role("content")) for c in claims
                   if c.kind == "attribution" and c.rule in priority]
@@ -181,5 +194,16 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
                 dropped.add(o)
                 break
             dropped.add(i)
+    # A cue inside another claim's source ("Roy Hermann, who caucused for Sanders, said")
+    # belongs to the description of that source, not to a claim of its own.
+    sources = sorted((s.start, s.end) for s in (c.role("source") for c, _, _ in candidates) if s is not None)
+    source_starts = [start for start, _ in sources]
+    for k, (_, cue, _) in enumerate(candidates):
+        j = bisect.bisect_right(source_starts, cue.start) - 1
+        # Sources do not nest much; the nearest few starting before the cue are enough to check.
+        for start, end in sources[max(0, j - 3): j + 1]:
+            if start < cue.start and cue.end <= end:
+                dropped.add(k)
+                break
     gone = {id(candidates[k][0]) for k in dropped}
     return [c for c in claims if id(c) not in gone]

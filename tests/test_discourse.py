@@ -72,3 +72,16 @@ def test_a_second_cue_stops_a_split_quotation(res) -> None:
 def test_a_split_quotation_still_joins_its_parts(res) -> None:
     text = "\u201cIt is over,\u201d she said. \u201cWe move on.\u201d"
     assert _attributions(text, res) == [("said", text)]
+
+
+def test_a_cue_inside_a_source_description_is_not_a_claim(res) -> None:
+    text = "\u201cWe are not done,\u201d said Roy Hermann, 65, who backed the mayor last year."
+    assert _attributions(text, res) == [("said", "\u201cWe are not done,\u201d")]
+
+
+def test_a_cue_inside_the_quotation_does_not_stop_it(res) -> None:
+    text = ("\u201cRates will rise,\u201d said Ann Lee, an economist at a bank. "
+            "\u201cThe members say they would like to move soon.\u201d")
+    cues = [cue for cue, _ in _attributions(text, res)]
+    assert cues == ["said"]
+    assert _attributions(text, res)[0][1].endswith("move soon.\u201d")
