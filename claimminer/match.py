@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from claimminer import refmatch
+from claimminer import bitmatch, refmatch
 from claimminer.matchcore import STEP_BUDGET, Budget, Match, ordered
 from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, shape_mask
 from claimminer.rulebook import REGEX_TIMEOUT, Rule, Rulebook
@@ -51,6 +51,9 @@ class SentenceView:
     _rest: dict = field(default_factory=dict)
     timer: dict | None = None      # rule id -> seconds, when the caller wants per-rule costs
     steps: int = 0                 # matcher steps spent on this sentence (work, for linear-time checks)
+    layer_bits: dict[str, dict[int, int]] = field(default_factory=dict)  # layer -> start -> bit set of ends
+    bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
+    program: object = None         # the rule book compiled for the fast engine (None: reference engine)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
@@ -103,16 +106,61 @@ class SentenceView:
         if (last, span) not in ends:
             ends.append((last, span))
             ends.sort(key=lambda item: (-item[0], -len(item[1]), item[1].start))
+            bits = self.layer_bits.setdefault(name, {})
+            bits[first] = bits.get(first, 0) | (1 << last)
 
 
 def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
     """All matches of ``rule`` in one sentence: the first (greedy) match at each start token."""
-    for required in rule.required_sets:
-        if required.isdisjoint(view.words):
+    program = view.program
+    if program is not None:
+        if program.required[rule.id] & ~program.bits(view).present:
             return []
+    else:
+        for required in rule.required_sets:
+            if required.isdisjoint(view.words):
+                return []
     if rule.regex is not None:
         return _match_regex(rule, view)
+    if program is not None:
+        return bitmatch.match_tokens(program, rule, view)
     return refmatch.match_tokens(rule, view)
+
+
+def compiled(book: Rulebook, engine: str = "fast"):
+    """The rule book compiled for the fast engine (once per book), or None for the reference engine.
+
+    Rule sets whose layers refer to each other in a cycle (beyond a layer referring to
+    itself) always get the reference engine: there, what a layer holds depends on the
+    order in which layers are first needed, and the reference engine defines that order.
+    """
+    if engine == "reference":
+        return None
+    program = book.__dict__.get("_bit_program", False)
+    if program is False:
+        program = bitmatch.Program(book) if not layer_cycles(book) else None
+        object.__setattr__(book, "_bit_program", program)
+    return program
+
+
+def layer_cycles(book: Rulebook) -> bool:
+    """Whether two or more layers depend on each other (through the layers their rules name)."""
+    uses = {name: {e.layer for rule in rules for e in rule.elements if e.layer is not None and e.layer != name}
+            for name, rules in book.producers().items()}
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            name = todo.pop()
+            for other in uses.get(name, ()):
+                if other == goal:
+                    return True
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return False
+
+    return any(reaches(name, name) for name in uses)
 
 
 def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
@@ -141,11 +189,13 @@ def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
 
 
 def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[RuleTimeout],
-              all_layers: bool = False, timer: dict | None = None) -> list[Match]:
+              all_layers: bool = False, timer: dict | None = None, engine: str = "fast") -> list[Match]:
     """Run the claim rules stage by stage; layers are computed when a rule first needs them.
 
     With ``all_layers`` every layer is computed (for rule tests and statistics).
+    ``engine="reference"`` matches with the backtracking reference engine (for tests).
     """
+    view.program = compiled(book, engine)
     view.text = text
     view.timeouts = timeouts
     view.timer = timer
