@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend
+from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend, new_match
 from claimminer.patterns import Element
 from claimminer.rulebook import Rule
-from claimminer.spans import Span
 from claimminer.tokenbits import FeatureTable, SentenceBits
 
 SIMPLE, LAYER, LEXICON, REST, START, END = range(6)
@@ -53,20 +52,43 @@ class Step:
         self.hit = element.lexicon_name
 
 
+class CompiledRule:
+    """One token-pattern rule for this engine."""
+
+    __slots__ = ("rule", "steps", "first", "anchor_run", "required", "layer", "spans_only", "gates")
+
+    def __init__(self, rule: Rule, table: FeatureTable, layer_cost: dict[str, int]) -> None:
+        self.rule = rule
+        self.steps = tuple(Step(e, table) for e in rule.elements)
+        # Elements every match needs somewhere in the sentence, cheapest to check first: a
+        # rule whose reporting verb is absent fails before its noun-phrase layer is computed.
+        mandatory = [s for s in self.steps if s.kind in (SIMPLE, LEXICON, LAYER)
+                     and (s.op in ("", "=") or (s.op == "*" and s.low > 0))]
+        self.gates = tuple(sorted(mandatory, key=lambda s: (s.kind == LAYER, layer_cost.get(s.layer, 0))))
+        self.first = tuple(Step(e, table) for e in rule.first) if rule.first is not None else None
+        self.anchor_run = tuple(Step(e, table) for e in rule.anchor_run)
+        self.required = 0   # bits of the required-word sets (``FeatureTable.required_bit``)
+        for words in rule.required_sets:
+            self.required |= table.required_bit[words]
+        self.layer = rule.kind == "layer"
+        # Layer rules whose every element is part of the span need ends only, no captures.
+        self.spans_only = self.layer and all(s.capture == "span" for s in self.steps)
+
+
 class Program:
-    """A rule book compiled for this engine: the feature table and each token rule's steps."""
+    """A rule book compiled for this engine: the feature table, each rule, and the rules in run order."""
 
     def __init__(self, book) -> None:
         elements = [e for rule in book.rules for e in rule.elements]
         required = [s for rule in book.rules for s in rule.required_sets]
         self.table = FeatureTable(book.lexicons, elements, required)
-        self.steps = {rule.id: tuple(Step(e, self.table) for e in rule.elements)
-                      for rule in book.rules if rule.regex is None}
-        self.first = {rule.id: tuple(Step(e, self.table) for e in rule.first) if rule.first is not None else None
-                      for rule in book.rules if rule.regex is None}
-        self.anchor_run = {rule.id: tuple(Step(e, self.table) for e in rule.anchor_run)
-                           for rule in book.rules if rule.anchor_run}
-        self.required = {rule.id: _required_bits(rule, self.table) for rule in book.rules}
+        cost = _layer_costs(book)
+        self.compiled = {rule.id: CompiledRule(rule, self.table, cost) for rule in book.rules}
+        # (rule, required bits) in stage and file order: claim rules, and each layer's producers.
+        self.claim_rules = tuple((rule, self.compiled[rule.id].required)
+                                 for _, rules in book.by_stage() for rule in rules if rule.kind != "layer")
+        self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
+                          for name, rules in book.producers().items()}
 
     def bits(self, view) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
@@ -76,19 +98,39 @@ class Program:
         return bits
 
 
-def _required_bits(rule: Rule, table: FeatureTable) -> int:
-    out = 0
-    for words in rule.required_sets:
-        out |= table.required_bit[words]
-    return out
+def _layer_costs(book) -> dict[str, int]:
+    """Layer -> how many rules computing it may run (its producers and those of the layers they use)."""
+    producers = book.producers()
+    uses = {name: {e.layer for r in rules for e in r.elements if e.layer} for name, rules in producers.items()}
+    costs = {}
+    for name in producers:
+        seen, todo = {name}, [name]
+        while todo:
+            for other in uses.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        costs[name] = sum(len(producers.get(other, ())) for other in seen)
+    return costs
 
 
 # ---------------------------------------------------------------- one element, on sets of positions
 
 def _layer_ends(view, name: str) -> dict[int, int]:
     """Start token -> bit set of end tokens of layer ``name`` (the layer is computed on first use)."""
-    view.layer(name)
-    return view.layer_bits.get(name, {})
+    if name not in view.ready:
+        view.layer(name)
+    return view.layer_bits.get(name, _NONE)
+
+
+def _layer_starts(view, name: str) -> int:
+    """Bit set of the start tokens of layer ``name``."""
+    if name not in view.ready:
+        view.layer(name)
+    return view.layer_starts.get(name, 0)
+
+
+_NONE: dict = {}
 
 
 def _rest_table(view, bits: SentenceBits, kind: str) -> list[int]:
@@ -106,10 +148,7 @@ def _once(step: Step, view, bits: SentenceBits) -> int:
     if kind == SIMPLE:
         return bits.class_mask(step.cls)
     if kind == LAYER:
-        out = 0
-        for start in _layer_ends(view, step.layer):
-            out |= 1 << start
-        return out
+        return _layer_starts(view, step.layer)
     if kind == LEXICON:
         out = 0
         for start in bits.lexicon_table(step.lexicon):
@@ -133,9 +172,13 @@ def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = 
         return (reach & bits.class_mask(step.cls)) << 1
     out = 0
     if kind == LAYER:
-        for start, ends in _layer_ends(view, step.layer).items():
-            if reach >> start & 1:
-                out |= ends & ~((2 << start) - 1) if nonempty else ends
+        hits = reach & _layer_starts(view, step.layer)
+        table = view.layer_bits.get(step.layer, _NONE)
+        while hits:
+            low = hits & -hits
+            start = low.bit_length() - 1
+            hits ^= low
+            out |= table[start] & ~((2 << start) - 1) if nonempty else table[start]
     elif kind == LEXICON:
         for start, ends in bits.lexicon_table(step.lexicon).items():
             if reach >> start & 1:
@@ -266,19 +309,18 @@ def _choices(step: Step, view, bits: SentenceBits, at: int):
     tokens = view.tokens
     if kind == SIMPLE:
         if bits.class_mask(step.cls) >> at & 1:
-            token = tokens[at]
-            return ((at + 1, Span(token.start, token.end), (step.hit, token.norm) if step.hit else None),)
+            return ((at + 1, bits.span(at, at + 1), (step.hit, tokens[at].norm) if step.hit else None),)
         return ()
     if kind == LAYER:
         view.layer(step.layer)
         return [(end, span, None) for end, span in view.layers.get(step.layer, {}).get(at, ())]
     if kind == LEXICON:
         ends = bits.lexicon_table(step.lexicon).get(at, ())
-        return [(end, Span(tokens[at].start, tokens[end - 1].end),
-                 (step.lexicon.name, " ".join(t.norm for t in tokens[at:end]))) for end in ends]
+        return [(end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end])))
+                for end in ends]
     if kind == REST:
         end = _rest_table(view, bits, step.rest)[at] if at < bits.n else at
-        return ((end, Span(tokens[at].start, tokens[end - 1].end), None),) if end > at else ()
+        return ((end, bits.span(at, end), None),) if end > at else ()
     return ((at, None, None),)   # START / END: only reached where they hold
 
 
@@ -344,10 +386,9 @@ def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, af
         if end > at:
             if step.hit:  # one lexicon hit per token, as the reference records them
                 for index in range(at, end):
-                    token = tokens[index]
-                    grown = extend(grown, step.capture, Span(token.start, token.end), (step.hit, token.norm))
+                    grown = extend(grown, step.capture, bits.span(index, index + 1), (step.hit, tokens[index].norm))
             else:         # one span for the run: captures and the match span are unions anyway
-                grown = extend(grown, step.capture, Span(tokens[at].start, tokens[end - 1].end), None)
+                grown = extend(grown, step.capture, bits.span(at, end), None)
         out.append((following, end, 0, grown))
     return out
 
@@ -375,41 +416,79 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
 def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results)."""
     bits = program.bits(view)
-    if rule.anchor_run and not _has_run(program.anchor_run[rule.id], view, bits):
+    compiled = program.compiled[rule.id]
+    if compiled.anchor_run and not _has_run(compiled.anchor_run, view, bits):
         return []
+    for step in compiled.gates:
+        if not _once(step, view, bits):
+            return []
     counter = [0]
     try:
-        return _match(program.steps[rule.id], program.first[rule.id], rule, view, bits, counter)
+        return _match(compiled, view, bits, counter)
     finally:
         view.steps += counter[0]
 
 
-def _match(steps, first, rule: Rule, view, bits: SentenceBits, counter: list) -> list[Match]:
-    reach = [_starts(first, view, bits)]
-    for step in steps:
-        if not reach[-1]:
-            return []
-        reach.append(_advance(step, view, bits, reach[-1], counter))
-        counter[0] += 1
-    if not reach[-1]:
+def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> list[Match]:
+    steps = compiled.steps
+    reach = _starts(compiled.first, view, bits)
+    if not reach:
         return []
-    feasible = [0] * len(steps) + [reach[-1]]
-    repeats: list = [None] * len(steps)
-    for index in range(len(steps) - 1, -1, -1):
-        before, repeats[index] = _retreat(steps[index], view, bits, feasible[index + 1], counter)
-        feasible[index] = before & reach[index]
-        counter[0] += 1
+    masks = bits.class_masks
+    reaches = [reach]
+    for step in steps:     # 1. forward (one-token elements inline: they are most of them)
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks.get(step.cls)
+            if mask is None:
+                mask = bits.class_mask(step.cls)
+            if op == "":
+                reach = (reach & mask) << 1
+            elif op == "?":
+                reach |= (reach & mask) << 1
+            elif op == "=":
+                reach &= mask
+            else:
+                reach &= ~mask
+        else:
+            reach = _advance(step, view, bits, reach, counter)
+        if not reach:
+            counter[0] += len(reaches)
+            return []
+        reaches.append(reach)
+    counter[0] += len(steps)
+    last = len(steps)
+    feasible = [0] * last + [reach]
+    repeats: list = [None] * last
+    target = reach
+    for index in range(last - 1, -1, -1):   # 2. backward
+        step = steps[index]
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks[step.cls]   # computed by the forward pass
+            if op == "":
+                target = mask & (target >> 1)
+            elif op == "?":
+                target |= mask & (target >> 1)
+            elif op == "=":
+                target &= mask
+            else:
+                target &= ~mask
+        else:
+            target, repeats[index] = _retreat(step, view, bits, target, counter)
+        target &= reaches[index]
+        feasible[index] = target
+    counter[0] += last
     starts = feasible[0]
+    rule = compiled.rule
     out: list[Match] = []
-    layer = rule.kind == "layer"
-    spans_only = layer and all(s.capture == "span" for s in steps)
-    while starts:
+    while starts:          # 3. from each start that can complete
         low = starts & -starts
         start = low.bit_length() - 1
         starts ^= low
-        if spans_only:
+        if compiled.spans_only:
             out.extend(_layer_matches(steps, rule, view, bits, feasible, start, counter))
-        elif layer:
+        elif compiled.layer:
             # The layer span is a capture inside the match: the first match for each distinct end.
             seen: set[int] = set()
             for end, chain in _search(steps, view, bits, feasible, repeats, start, counter):
@@ -433,15 +512,29 @@ def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[i
                    counter: list) -> list[Match]:
     """Every end of a match from ``start`` (longest first, at most LAYER_LIMIT), as layer matches."""
     reach = 1 << start
+    masks = bits.class_masks
     for index, step in enumerate(steps):
-        reach = _advance(step, view, bits, reach, counter) & feasible[index + 1]
-        counter[0] += 1
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks[step.cls]
+            if op == "":
+                reach = (reach & mask) << 1
+            elif op == "?":
+                reach |= (reach & mask) << 1
+            elif op == "=":
+                reach &= mask
+            else:
+                reach &= ~mask
+        else:
+            reach = _advance(step, view, bits, reach, counter)
+        reach &= feasible[index + 1]
+    counter[0] += len(steps)
     reach &= ~((2 << start) - 1)  # a layer span holds at least one token
     out = []
     tokens = view.tokens
     while reach and len(out) < LAYER_LIMIT:
         end = reach.bit_length() - 1
         reach ^= 1 << end
-        span = Span(tokens[start].start, tokens[end - 1].end)
-        out.append(Match(rule, (("span", span),), span))
+        span = bits.span(start, end)
+        out.append(new_match(rule, (("span", span),), span))
     return out

@@ -52,6 +52,7 @@ class SentenceView:
     timer: dict | None = None      # rule id -> seconds, when the caller wants per-rule costs
     steps: int = 0                 # matcher steps spent on this sentence (work, for linear-time checks)
     layer_bits: dict[str, dict[int, int]] = field(default_factory=dict)  # layer -> start -> bit set of ends
+    layer_starts: dict[str, int] = field(default_factory=dict)           # layer -> bit set of its starts
     bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
     program: object = None         # the rule book compiled for the fast engine (None: reference engine)
 
@@ -60,7 +61,13 @@ class SentenceView:
         if name not in self.ready:
             self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
             starts = [t.start for t in self.tokens]
-            for rule in self.producers.get(name, ()):
+            program = self.program
+            if program is not None:
+                present = program.bits(self).present
+                rules = [rule for rule, required in program.producers.get(name, ()) if not required & ~present]
+            else:
+                rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
+            for rule in rules:
                 for m in _guarded(rule, self, self.timeouts):
                     span = m.capture("span") or m.span
                     first = bisect.bisect_left(starts, span.start)
@@ -70,7 +77,8 @@ class SentenceView:
         return self.layers.get(name, {})
 
     def annotate(self, word_masks: dict[str, int]) -> None:
-        """Compute the per-token bit sets once, so element tests are integer operations."""
+        """The reference engine's per-token bit sets and word set (the fast engine has its own columns)."""
+        self.words = frozenset(t.lower for t in self.tokens)
         self.masks = tuple(word_masks.get(t.lower, 0) for t in self.tokens)
         self.shapes = tuple(shape_mask(t) for t in self.tokens)
 
@@ -102,28 +110,48 @@ class SentenceView:
     def add_layer_span(self, name: str, first: int, last: int, span: Span) -> None:
         """Register ``span`` covering tokens ``first`` .. ``last - 1`` in layer ``name``."""
         starts = self.layers.setdefault(name, {})
-        ends = starts.setdefault(first, [])
-        if (last, span) not in ends:
-            ends.append((last, span))
-            ends.sort(key=lambda item: (-item[0], -len(item[1]), item[1].start))
-            bits = self.layer_bits.setdefault(name, {})
-            bits[first] = bits.get(first, 0) | (1 << last)
+        ends = starts.get(first)
+        item = (last, span)
+        if ends is None:
+            starts[first] = [item]
+        elif item in ends:
+            return
+        else:
+            ends.append(item)
+            ends.sort(key=_layer_order)
+        bits = self.layer_bits.setdefault(name, {})
+        bits[first] = bits.get(first, 0) | (1 << last)
+        self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
+
+
+def _layer_order(item: tuple[int, Span]) -> tuple:
+    """Spans of one start token: longest first (then the longer text, then the earlier start)."""
+    return (-item[0], -len(item[1]), item[1].start)
 
 
 def match_rule(rule: Rule, view: SentenceView, text: str) -> list[Match]:
     """All matches of ``rule`` in one sentence: the first (greedy) match at each start token."""
+    if not _passes(rule, view):
+        return []
+    return _match_passed(rule, view)
+
+
+def _passes(rule: Rule, view: SentenceView) -> bool:
+    """The word prefilter: the sentence holds a word of each of the rule's required sets."""
     program = view.program
     if program is not None:
-        if program.required[rule.id] & ~program.bits(view).present:
-            return []
-    else:
-        for required in rule.required_sets:
-            if required.isdisjoint(view.words):
-                return []
+        return not program.compiled[rule.id].required & ~program.bits(view).present
+    for required in rule.required_sets:
+        if required.isdisjoint(view.words):
+            return False
+    return True
+
+
+def _match_passed(rule: Rule, view: SentenceView) -> list[Match]:
     if rule.regex is not None:
         return _match_regex(rule, view)
-    if program is not None:
-        return bitmatch.match_tokens(program, rule, view)
+    if view.program is not None:
+        return bitmatch.match_tokens(view.program, rule, view)
     return refmatch.match_tokens(rule, view)
 
 
@@ -174,10 +202,13 @@ def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
 
 
 def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
-    """``match_rule``, with a rule that runs out of budget reported and skipped (and timed, if asked)."""
+    """A rule that passed its prefilter, matched; one that runs out of budget is reported and skipped.
+
+    Timed per rule when the caller asked (``rules stats``).
+    """
     started = time.perf_counter() if view.timer is not None else 0.0
     try:
-        return match_rule(rule, view, view.text)
+        return _match_passed(rule, view)
     except (Budget, TimeoutError, RecursionError) as err:
         kind = {TimeoutError: "regex timeout", RecursionError: "pattern too deep for this sentence"}.get(
             type(err), f"more than {STEP_BUDGET} steps")
@@ -195,17 +226,25 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
     With ``all_layers`` every layer is computed (for rule tests and statistics).
     ``engine="reference"`` matches with the backtracking reference engine (for tests).
     """
-    view.program = compiled(book, engine)
+    program = view.program = compiled(book, engine)
     view.text = text
     view.timeouts = timeouts
     view.timer = timer
     view.producers = book.producers()
+    if program is None and not view.masks and view.tokens:
+        view.annotate(book.word_masks)
     if all_layers:
         for name in view.producers:
             view.layer(name)
     matches: list[Match] = []
-    for _, rules in book.by_stage():
-        for rule in rules:
-            if rule.kind != "layer":
+    if program is not None:
+        present = program.bits(view).present
+        for rule, required in program.claim_rules:
+            if not required & ~present:
                 matches.extend(_guarded(rule, view, timeouts))
+    else:
+        for _, rules in book.by_stage():
+            for rule in rules:
+                if rule.kind != "layer" and _passes(rule, view):
+                    matches.extend(_guarded(rule, view, timeouts))
     return view.layer_matches + matches

@@ -33,6 +33,26 @@ class Match:
         return None
 
 
+_new = object.__new__
+
+
+def new_match(rule: Rule, captures: tuple, span: Span, lexicon_hits: tuple = ()) -> Match:
+    """``Match(rule, captures, span, lexicon_hits)``, built without the frozen dataclass's ``__init__``.
+
+    A frozen dataclass sets each field through ``object.__setattr__``, three times the cost
+    of the object itself; the engines make tens of matches per sentence (every layer span
+    is one), so they fill the instance dictionary directly. The result is the same object:
+    equal, hashable and printed as one made by ``Match(...)``.
+    """
+    match = _new(Match)
+    fields = match.__dict__
+    fields["rule"] = rule
+    fields["captures"] = captures
+    fields["span"] = span
+    fields["lexicon_hits"] = lexicon_hits
+    return match
+
+
 def extend(chain, capture: str | None, span: Span | None, hit):
     """The chain with one more consumed element (elements without capture or lexicon hit leave no trace)."""
     if span is None or (capture is None and hit is None):
@@ -65,7 +85,7 @@ def build_match(rule: Rule, chain) -> Match | None:
     if not spans:
         return None
     whole = Span(min(s.start for s in spans), max(s.end for s in spans))
-    return Match(rule, ordered(captures), whole, tuple(hits))
+    return new_match(rule, ordered(captures), whole, tuple(hits))
 
 
 def ordered(captures: dict[str, Span]) -> tuple[tuple[str, Span], ...]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
-from claimminer.spans import Token
+from claimminer.spans import Span, Token
 
 _CACHE_LIMIT = 200_000  # distinct surfaces kept (a cache, not a leak)
 
@@ -28,7 +28,8 @@ class FeatureTable:
         self.size = 0
         self.by_lower: dict[str, list[int]] = {}
         self.by_norm: dict[str, list[int]] = {}
-        self.regexes: list[tuple[int, str, object]] = []    # (feature, attribute, compiled pattern)
+        self.regexes: list[tuple[str, object]] = []         # REGEX tests: (attribute, compiled pattern)
+        self.regex_results: list[dict[str, bool]] = []      # per REGEX test: surface -> result, cached
         self.lexicon_feature: dict[int, int] = {}           # lexicon bit -> feature
         for lexicon in lexicons.values():
             if lexicon.bit:
@@ -40,7 +41,7 @@ class FeatureTable:
         self.test_feature: dict[tuple, int] = {}
         self.first_word_feature: dict[int, int] = {}        # id(phrase lexicon) -> feature
         self.element_class: dict[int, int] = {}             # id(element) -> class
-        self.classes: list[tuple[tuple[int, ...], tuple[int, ...], bool | None]] = []
+        self.classes: list[tuple] = []   # (features needed, features forbidden, quote, REGEX tests)
         class_ids: dict[tuple, int] = {}
         for element in elements:
             if element.lexicon is not None:
@@ -67,7 +68,7 @@ class FeatureTable:
         return self.size - 1
 
     def _test(self, test: TokenTest) -> int:
-        """The feature of a positive test (``not_in`` is the negation of the ``in`` feature)."""
+        """The feature of a positive word test (``not_in`` is the negation of the ``in`` feature)."""
         kind = "in" if test.kind == "not_in" else test.kind
         key = (test.attr, kind, test.value)
         feature = self.test_feature.get(key)
@@ -76,12 +77,20 @@ class FeatureTable:
             index = self.by_lower if test.attr == "lower" else self.by_norm
             if kind == "eq":
                 index.setdefault(test.value, []).append(feature)
-            elif kind == "in":
+            else:
                 for word in test.value:
                     index.setdefault(word, []).append(feature)
-            else:
-                self.regexes.append((feature, test.attr, test.pattern))
         return feature
+
+    def _regex(self, test: TokenTest) -> int:
+        """The index of a REGEX test: run lazily, on the tokens that pass the element's other tests."""
+        key = (test.attr, test.value)
+        for index, (attr, pattern) in enumerate(self.regexes):
+            if (attr, pattern.pattern) == key:
+                return index
+        self.regexes.append((test.attr, test.pattern))
+        self.regex_results.append({})
+        return len(self.regexes) - 1
 
     def _first_words(self, lexicon: Lexicon) -> None:
         if id(lexicon) not in self.first_word_feature:
@@ -89,9 +98,9 @@ class FeatureTable:
             for word in lexicon.first_words():
                 self.by_lower.setdefault(word, []).append(feature)
 
-    def _class_key(self, element: Element) -> tuple[tuple[int, ...], tuple[int, ...], bool | None]:
-        """(features required, features forbidden, quote condition) of a one-token element."""
-        need, forbid = set(), set()
+    def _class_key(self, element: Element) -> tuple:
+        """(features required, features forbidden, quote condition, REGEX tests) of a one-token element."""
+        need, forbid, regexes = set(), set(), set()
         for bit, feature in self.lexicon_feature.items():
             if element.need & bit:
                 need.add(feature)
@@ -103,8 +112,11 @@ class FeatureTable:
             if element.shape_forbid & bit:
                 forbid.add(feature)
         for test in element.tests:
-            (forbid if test.kind == "not_in" else need).add(self._test(test))
-        return tuple(sorted(need)), tuple(sorted(forbid)), element.in_quote
+            if test.kind == "regex":
+                regexes.add(self._regex(test))
+            else:
+                (forbid if test.kind == "not_in" else need).add(self._test(test))
+        return tuple(sorted(need)), tuple(sorted(forbid)), element.in_quote, tuple(sorted(regexes))
 
     def features(self, token: Token) -> tuple[tuple[int, ...], int]:
         """(features, required-set bits) of a surface, computed once and cached."""
@@ -116,9 +128,6 @@ class FeatureTable:
         found += self.by_norm.get(token.norm, ())
         shape = shape_mask(token)
         found += [feature for bit, feature in self.shape_feature.items() if shape & bit]
-        for feature, attr, pattern in self.regexes:
-            if pattern.fullmatch(token.norm if attr == "norm" else lower) is not None:
-                found.append(feature)
         entry = (tuple(found), self.required_by_lower.get(lower, 0))
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[token.norm] = entry
@@ -129,7 +138,7 @@ class SentenceBits:
     """The columns of one sentence, and token sets derived from them on first use."""
 
     __slots__ = ("table", "tokens", "n", "cols", "quoted", "present", "positions", "class_masks",
-                 "lexicon_ends", "rest_ends", "end_mask")
+                 "lexicon_ends", "rest_ends", "end_mask", "spans")
 
     def __init__(self, table: FeatureTable, tokens: Sequence[Token], in_quote: Sequence[bool]) -> None:
         self.table = table
@@ -138,10 +147,10 @@ class SentenceBits:
         cols = [0] * table.size
         present = 0
         quoted = 0
-        features = table.features
+        cached = table._cache.get
         bit = 1
         for index, token in enumerate(tokens):
-            found, required = features(token)
+            found, required = cached(token.norm) or table.features(token)
             present |= required
             for feature in found:
                 cols[feature] |= bit
@@ -156,12 +165,21 @@ class SentenceBits:
         self.lexicon_ends: dict[int, dict[int, tuple[int, ...]]] = {}
         self.rest_ends: dict[str, list[int]] = {}   # REST kind -> end token from each start token
         self.end_mask: int | None = None
+        self.spans: dict[int, Span] = {}
+
+    def span(self, first: int, last: int) -> Span:
+        """The text span of tokens ``first`` .. ``last - 1``, made once per sentence (spans are frozen)."""
+        key = first * (self.n + 1) + last
+        span = self.spans.get(key)
+        if span is None:
+            span = self.spans[key] = Span(self.tokens[first].start, self.tokens[last - 1].end)
+        return span
 
     def class_mask(self, cls: int) -> int:
         """Tokens passing element class ``cls``."""
         mask = self.class_masks.get(cls)
         if mask is None:
-            need, forbid, quote = self.table.classes[cls]
+            need, forbid, quote, regexes = self.table.classes[cls]
             mask = self.positions
             cols = self.cols
             for feature in need:
@@ -170,7 +188,30 @@ class SentenceBits:
                 mask &= ~cols[feature]
             if quote is not None:
                 mask &= self.quoted if quote else ~self.quoted
+            if regexes and mask:
+                mask = self._regex_filter(mask, regexes)
             self.class_masks[cls] = mask
+        return mask
+
+    def _regex_filter(self, mask: int, regexes: tuple[int, ...]) -> int:
+        """``mask`` without the tokens that fail one of the REGEX tests (results cached per surface)."""
+        table = self.table
+        candidates = mask
+        while candidates:
+            low = candidates & -candidates
+            token = self.tokens[low.bit_length() - 1]
+            candidates ^= low
+            for index in regexes:
+                results = table.regex_results[index]
+                passed = results.get(token.norm)
+                if passed is None:
+                    attr, pattern = table.regexes[index]
+                    passed = pattern.fullmatch(token.norm if attr == "norm" else token.lower) is not None
+                    if len(results) < _CACHE_LIMIT:
+                        results[token.norm] = passed
+                if not passed:
+                    mask ^= low
+                    break
         return mask
 
     def lexicon_table(self, lexicon: Lexicon) -> dict[int, tuple[int, ...]]:

@@ -41,7 +41,7 @@ def _raw(text: str, res: Resources, engine: str, all_layers: bool) -> list:
     quote_ends = [q.end for q in quotes]
     out = []
     for sentence in sentences:
-        view = _view(sentence, doc.norm, quotes, quote_ends, res.rulebook.word_masks)
+        view = _view(sentence, doc.norm, quotes, quote_ends)
         timeouts: list = []
         matches = run_rules(res.rulebook, view, doc.text, timeouts, all_layers, None, engine)
         keys = [(m.rule.id, m.captures, m.span, m.lexicon_hits) for m in matches]
