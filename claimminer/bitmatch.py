@@ -139,6 +139,11 @@ def _rest_table(view, bits: SentenceBits, kind: str) -> list[int]:
     if table is None:
         ends, trimmed = view.rest_ends(kind)
         table = bits.rest_ends[kind] = [max(i, trimmed[ends[i]]) for i in range(bits.n)]
+        starts = 0
+        for start, end in enumerate(table):
+            if end > start:
+                starts |= 1 << start
+        bits.rest_starts[kind] = starts
     return table
 
 
@@ -150,16 +155,11 @@ def _once(step: Step, view, bits: SentenceBits) -> int:
     if kind == LAYER:
         return _layer_starts(view, step.layer)
     if kind == LEXICON:
-        out = 0
-        for start in bits.lexicon_table(step.lexicon):
-            out |= 1 << start
-        return out
+        bits.lexicon_table(step.lexicon)
+        return bits.lexicon_starts[id(step.lexicon)]
     if kind == REST:
-        out = 0
-        for start, end in enumerate(_rest_table(view, bits, step.rest)):
-            if end > start:
-                out |= 1 << start
-        return out
+        _rest_table(view, bits, step.rest)
+        return bits.rest_starts[step.rest]
     if kind == START:
         return 1
     return bits.sentence_end() & bits.positions
@@ -365,6 +365,69 @@ def _search(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[in
         stack.extend(children)
 
 
+def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, nonempty: bool):
+    """The first way (in ``_choices`` order) a multi-token or zero-width element matches at ``at``
+    and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
+    kind = step.kind
+    if kind == LAYER:
+        for end, span in view.layers.get(step.layer, _NONE).get(at, ()):
+            if allowed >> end & 1 and (end > at or not nonempty):
+                return end, span, None
+        return None
+    if kind == LEXICON:
+        for end in bits.lexicon_table(step.lexicon).get(at, ()):
+            if allowed >> end & 1:
+                tokens = view.tokens
+                return end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end]))
+        return None
+    if kind == REST:
+        end = _rest_table(view, bits, step.rest)[at] if at < bits.n else at
+        return (end, bits.span(at, end), None) if end > at and allowed >> end & 1 else None
+    return (at, None, None) if allowed >> at & 1 and not nonempty else None
+
+
+def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
+                 repeats: list, start: int, counter: list):
+    """The first match from ``start`` in the reference order: ``_search``'s first result, without a stack.
+
+    Every state entered can complete, so at each element the first choice that can
+    complete is the one the reference's search ends up keeping; nothing is undone.
+    """
+    at, chain = start, None
+    masks = bits.class_masks
+    tokens = view.tokens
+    for index, step in enumerate(steps):
+        counter[0] += 1
+        op = step.op
+        if op == "!" or op == "=":
+            continue
+        after = feasible[index + 1]
+        if step.kind == SIMPLE:
+            if op == "*":
+                _, end, _, chain = _run_exits(step, view, bits, 0, at, after, chain)[0]
+                at = end
+            elif masks[step.cls] >> at & 1 and after >> (at + 1) & 1:
+                chain = extend(chain, step.capture, bits.span(at, at + 1),
+                               (step.hit, tokens[at].norm) if step.hit else None)
+                at += 1
+            continue
+        if op == "*":
+            count = 0
+            while step.high is None or count < step.high:
+                found = _first_choice(step, view, bits, at, repeats[index][min(count + 1, step.cap)], True)
+                if found is None:
+                    break
+                at, span, hit = found
+                chain = extend(chain, step.capture, span, hit)
+                count += 1
+            continue
+        found = _first_choice(step, view, bits, at, after, False)
+        if found is not None:
+            at, span, hit = found
+            chain = extend(chain, step.capture, span, hit)
+    return at, chain
+
+
 def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, after: int, chain) -> list:
     """Where a repeated one-token element can hand over to the next one, longest repetition first.
 
@@ -398,8 +461,13 @@ def _starts(first: tuple[Step, ...] | None, view, bits: SentenceBits) -> int:
     if first is None:
         return bits.positions
     out = 0
+    masks = bits.class_masks
     for step in first:
-        out |= _once(step, view, bits)
+        if step.kind == SIMPLE:
+            mask = masks.get(step.cls)
+            out |= bits.class_mask(step.cls) if mask is None else mask
+        else:
+            out |= _once(step, view, bits)
     return out
 
 
@@ -415,12 +483,20 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
 
 def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results)."""
-    bits = program.bits(view)
+    bits = view.bits or program.bits(view)
     compiled = program.compiled[rule.id]
     if compiled.anchor_run and not _has_run(compiled.anchor_run, view, bits):
         return []
+    masks = bits.class_masks
     for step in compiled.gates:
-        if not _once(step, view, bits):
+        if step.kind == SIMPLE:
+            mask = masks.get(step.cls)
+            if not (bits.class_mask(step.cls) if mask is None else mask):
+                return []
+        elif step.kind == LAYER and step.layer in view.ready:
+            if not view.layer_starts.get(step.layer):
+                return []
+        elif not _once(step, view, bits):
             return []
     counter = [0]
     try:
@@ -500,11 +576,9 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
                     if len(seen) >= LAYER_LIMIT:
                         break
         else:
-            for _, chain in _search(steps, view, bits, feasible, repeats, start, counter):
-                match = build_match(rule, chain)
-                if match is not None:
-                    out.append(match)
-                break
+            match = build_match(rule, _first_match(steps, view, bits, feasible, repeats, start, counter)[1])
+            if match is not None:
+                out.append(match)
     return out
 
 

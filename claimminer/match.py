@@ -68,12 +68,13 @@ class SentenceView:
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
             for rule in rules:
-                for m in _guarded(rule, self, self.timeouts):
+                matches = _guarded(rule, self, self.timeouts)
+                for m in matches:
                     span = m.capture("span") or m.span
                     first = bisect.bisect_left(starts, span.start)
                     last = bisect.bisect_left(starts, span.end)
                     self.add_layer_span(name, first, last, span)
-                    self.layer_matches.append(m)
+                self.layer_matches.extend(matches)
         return self.layers.get(name, {})
 
     def annotate(self, word_masks: dict[str, int]) -> None:
@@ -109,7 +110,9 @@ class SentenceView:
 
     def add_layer_span(self, name: str, first: int, last: int, span: Span) -> None:
         """Register ``span`` covering tokens ``first`` .. ``last - 1`` in layer ``name``."""
-        starts = self.layers.setdefault(name, {})
+        starts = self.layers.get(name)
+        if starts is None:
+            starts = self.layers[name] = {}
         ends = starts.get(first)
         item = (last, span)
         if ends is None:
@@ -118,8 +121,11 @@ class SentenceView:
             return
         else:
             ends.append(item)
-            ends.sort(key=_layer_order)
-        bits = self.layer_bits.setdefault(name, {})
+            if last >= ends[-2][0]:  # not already in order (ends come longest first, as a rule)
+                ends.sort(key=_layer_order)
+        bits = self.layer_bits.get(name)
+        if bits is None:
+            bits = self.layer_bits[name] = {}
         bits[first] = bits.get(first, 0) | (1 << last)
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
 

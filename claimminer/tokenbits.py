@@ -138,7 +138,7 @@ class SentenceBits:
     """The columns of one sentence, and token sets derived from them on first use."""
 
     __slots__ = ("table", "tokens", "n", "cols", "quoted", "present", "positions", "class_masks",
-                 "lexicon_ends", "rest_ends", "end_mask", "spans")
+                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans")
 
     def __init__(self, table: FeatureTable, tokens: Sequence[Token], in_quote: Sequence[bool]) -> None:
         self.table = table
@@ -163,7 +163,9 @@ class SentenceBits:
         self.positions = (1 << n) - 1     # token positions 0 .. n-1
         self.class_masks: dict[int, int] = {}
         self.lexicon_ends: dict[int, dict[int, tuple[int, ...]]] = {}
+        self.lexicon_starts: dict[int, int] = {}     # id(phrase lexicon) -> bit set of its start tokens
         self.rest_ends: dict[str, list[int]] = {}   # REST kind -> end token from each start token
+        self.rest_starts: dict[str, int] = {}       # REST kind -> bit set of starts with a non-empty REST
         self.end_mask: int | None = None
         self.spans: dict[int, Span] = {}
 
@@ -221,6 +223,7 @@ class SentenceBits:
             table = {}
             candidates = self.cols[self.table.first_word_feature[id(lexicon)]]
             tokens = self.tokens
+            starts = 0
             while candidates:
                 low = candidates & -candidates
                 start = low.bit_length() - 1
@@ -228,7 +231,9 @@ class SentenceBits:
                 ends = tuple(lexicon.advance(tokens, start))
                 if ends:
                     table[start] = ends
+                    starts |= low
             self.lexicon_ends[id(lexicon)] = table
+            self.lexicon_starts[id(lexicon)] = starts
         return table
 
     def sentence_end(self) -> int:
