@@ -9,10 +9,13 @@ themselves).
 """
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from claimminer.cli import load_resources
-from claimminer.match import run_rules
+from claimminer.match import compiled, layer_cycles, run_rules
 from claimminer.normalize import normalize
 from claimminer.pipeline import Resources, _view, segment_document
 from claimminer.quotes import find_quotes
@@ -65,6 +68,61 @@ def test_engines_agree_on_the_shipped_examples(res, all_layers: bool) -> None:
 
 
 def test_the_fast_engine_is_used_for_the_shipped_rules(res) -> None:
-    from claimminer.match import compiled
+    assert not layer_cycles(res.rulebook) and compiled(res.rulebook) is not None
 
-    assert compiled(res.rulebook) is not None
+
+# --- corners of the pattern language -------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+CORNERS = Path(__file__).parent / "fixtures" / "rules_corners" / "corners.yaml"
+CORNER_TEXTS = [
+    "The minister said on Tuesday that the plan was late, and the union said nothing.",
+    "The old red car and a blue van said last week that costs will rise.",
+    "Costs will rise sharply this year, said the finance minister.",
+    "“We will rebuild the school,” the mayor said, and the council agreed.",
+    "A spokesman, the press office, confirmed and denied it; the firm said: “never”.",
+    "the the the the and and a a said said that that",
+    "Officials warned, the agency reported that prices would not fall",
+    "\"The talks will resume,\" the negotiators announced last month, officials said.",
+    "A spokesman, the press office, confirmed denied reported insisted claims it was all over.",
+]
+
+
+def _book(folder: Path, *files: Path) -> Resources:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "rules" / "lexicons", folder / "lexicons")
+    for name in ("segmentation.yaml", "layout.yaml"):
+        shutil.copy(REPO / "rules" / name, folder / name)
+    for path in files:
+        shutil.copy(path, folder / path.name)
+    book, problems = load_rulebook(folder)
+    assert not problems, problems
+    return Resources.from_rulebook(book)
+
+
+@pytest.fixture(scope="module")
+def corners(tmp_path_factory) -> Resources:
+    return _book(tmp_path_factory.mktemp("corners"), CORNERS)
+
+
+@pytest.mark.parametrize("all_layers", [False, True])
+def test_engines_agree_on_the_corners(corners: Resources, all_layers: bool) -> None:
+    fired: set[str] = set()
+    for text in CORNER_TEXTS:
+        fast = _raw(text, corners, "fast", all_layers)
+        assert fast == _raw(text, corners, "reference", all_layers), text
+        fired |= {key[0] for sentence in fast for key in sentence[0] + (sentence[1] or [])}
+    if all_layers:  # every rule of the file found something, so the comparison means something
+        assert fired == {rule.id for rule in corners.rulebook.rules}
+
+
+def test_layers_in_a_cycle_use_the_reference_engine(tmp_path: Path) -> None:
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text(CORNERS.read_text(encoding="utf-8").replace(
+        "      - {LAYER: TNP, OP: \"+\"}", "      - {LAYER: TNP, OP: \"+\"}\n      - {LAYER: TRUN, OP: \"?\"}").replace(
+        "      - {LAYER: TNP}\n      - {LOWER: and}", "      - {LAYER: TRUN, OP: \"?\"}\n      - {LAYER: TNP}\n      - {LOWER: and}"),
+        encoding="utf-8")
+    res = _book(tmp_path / "rules", cycle)
+    assert layer_cycles(res.rulebook) and compiled(res.rulebook) is None
+    for text in CORNER_TEXTS[:3]:
+        assert _raw(text, res, "fast", True) == _raw(text, res, "reference", True)
