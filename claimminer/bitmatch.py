@@ -1,21 +1,24 @@
-"""The fast pattern engine: sets of token positions as integers, then a search that never backtracks.
+"""The fast pattern engine: sets of token positions as integers, then a walk without dead ends.
 
-Same results as the reference engine (``refmatch``), in three steps per rule
-and sentence, where a set of positions is an int (bit ``p``: "at token p"):
+Same results as the reference engine (``refmatch``). A set of positions is an
+int (bit ``p``: "at token p"); one-token elements are bit columns of the
+sentence (``tokenbits``). Per rule and sentence:
 
+0. gates: every mandatory element must occur somewhere in the sentence,
+   checked cheapest first, so a missing reporting verb stops a rule before
+   its noun-phrase layer is built (layers are still computed on first use);
 1. forward: the positions reachable after each element from every possible
-   start at once (``_advance``); an empty set ends the rule, before any layer
-   a later element names is computed;
+   start at once (``_advance``); an empty set ends the rule;
 2. backward: the positions from which the rest of the pattern can still
    complete (``_retreat``), intersected with 1.; for a repeated element one
    set per repetition count;
-3. search: from each start that can complete, the reference engine's
-   depth-first order of choices, but a choice is taken only when the rest can
-   complete from where it leads. The first match is therefore found without
-   a single dead end, and every match in the same order as the reference.
+3. from each start that can complete, the reference's depth-first order of
+   choices, taking only choices that can complete: the first match (all a
+   claim rule needs) is a straight walk (``_first_match``); layers that
+   capture context enumerate matches in order (``_search``, step budget).
 
-Layers need no search: their ends from each start are step 1 run from that
-start alone.
+Layers without context need no walk: their ends from a start are step 1 run
+from that start alone. One-token repeats jump to their exits, longest first.
 """
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
-"""The pattern engine: rulebook x sentence -> matches, with provenance.
+"""The pattern stage: rulebook x sentence -> matches, with provenance.
 
-Token patterns are matched by a small backtracking matcher (greedy ``* + ?``,
-zero-width ``!``), started only at tokens that can begin the pattern and only
-in sentences that hold one of the rule's required words (set look-ups), so most
-rules cost nothing on most sentences. Every rule has a work budget per
-sentence (token patterns: steps; regex rules: the ``regex`` timeout); a rule
-that exceeds it is reported and skipped, and the run goes on.
+``run_rules`` runs the claim rules stage by stage on one ``SentenceView``;
+layers are computed on first use. A rule runs only in sentences that hold
+a word of each of its required sets (one int AND per rule with the fast
+engine). Token patterns are matched by ``bitmatch`` (sets of token positions
+as integers) or, for tests and for rule sets whose layers depend on each
+other in a cycle, by the reference backtracking engine ``refmatch``; both
+give the same matches. Every rule has a work budget per sentence (token
+patterns: steps; regex rules: the ``regex`` timeout); a rule that exceeds it
+is reported and skipped, and the run goes on.
 """
 from __future__ import annotations
 
