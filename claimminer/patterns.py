@@ -104,7 +104,7 @@ class Element:
 
     op: str = ""
     capture: str | None = None
-    tests: tuple[Callable[[Token], bool], ...] = ()
+    tests: tuple[TokenTest, ...] = ()
     lexicon: Lexicon | None = None     # IN with phrases: may consume several tokens
     layer: str | None = None
     rest: str | None = None
@@ -139,25 +139,53 @@ class Element:
         return True
 
 
+@dataclass(frozen=True)
+class TokenTest:
+    """One test on a token's text beyond lexicon bits and shapes: inspectable, so that it can be compiled.
+
+    ``attr`` is ``norm`` (TEXT, REGEX) or ``lower`` (LOWER, inline word lists);
+    ``kind`` is ``eq``, ``in``, ``not_in`` or ``regex``; ``value`` a string, a
+    frozenset of strings, or a regex source.
+    """
+
+    attr: str
+    kind: str
+    value: object
+    pattern: object = field(default=None, compare=False, hash=False)  # compiled, for ``regex``
+
+    def __call__(self, token: Token) -> bool:
+        text = getattr(token, self.attr)
+        if self.kind == "eq":
+            return text == self.value
+        if self.kind == "in":
+            return text in self.value
+        if self.kind == "not_in":
+            return text not in self.value
+        return self.pattern.fullmatch(text) is not None
+
+
+def _regex_test(attr: str, source: str) -> TokenTest:
+    return TokenTest(attr, "regex", source, regex.compile(source))
+
+
 def _string_test(key: str, value, lexicons: dict, add: Callable[[str], None]):
     """TEXT / LOWER values: a string, or {IN: [...]} / {NOT_IN: [...]} / {REGEX: ...}."""
     attr = "norm" if key == "TEXT" else "lower"
     if isinstance(value, str):
-        return (lambda t, a=attr, v=value: getattr(t, a) == v), frozenset([value.lower()])
+        return TokenTest(attr, "eq", value), frozenset([value.lower()])
     if isinstance(value, dict) and len(value) == 1:
         (op, arg), = value.items()
         if op in ("IN", "NOT_IN") and isinstance(arg, list) and all(isinstance(x, str) for x in arg):
             values = frozenset(arg)
             if op == "IN":
-                return (lambda t, a=attr, v=values: getattr(t, a) in v), frozenset(x.lower() for x in arg)
-            return (lambda t, a=attr, v=values: getattr(t, a) not in v), None
+                return TokenTest(attr, "in", values), frozenset(x.lower() for x in arg)
+            return TokenTest(attr, "not_in", values), None
         if op == "REGEX" and isinstance(arg, str):
             try:
-                pattern = regex.compile(arg)
+                return _regex_test(attr, arg), None
             except regex.error as err:
                 add(f"{key}: REGEX does not compile: {err}")
                 return None, None
-            return (lambda t, a=attr, p=pattern: p.fullmatch(getattr(t, a)) is not None), None
     hint = ""
     if isinstance(value, dict) and any(isinstance(x, bool) for v in value.values() if isinstance(v, list) for x in v):
         hint = " (YAML reads bare on/off/yes/no as true/false: quote them)"
@@ -205,8 +233,7 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
                 words = required if words is None else words
         elif key == "REGEX":
             try:
-                pattern = regex.compile(str(value))
-                tests.append(lambda t, p=pattern: p.fullmatch(t.norm) is not None)
+                tests.append(_regex_test("norm", str(value)))
             except regex.error as err:
                 add(f"REGEX does not compile: {err}", key)
         elif key in ("IN", "NOT_IN"):
@@ -217,7 +244,7 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
                 if lex.bit:
                     element.forbid |= lex.bit
                 else:
-                    tests.append(lambda t, w=lex.words: t.lower not in w)
+                    tests.append(TokenTest("lower", "not_in", lex.words))
             elif lex.phrases:
                 element.lexicon = lex
                 words = lex.first_words()
@@ -225,7 +252,7 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
                 if lex.bit:
                     element.need |= lex.bit
                 else:
-                    tests.append(lambda t, w=lex.words: t.lower in w)
+                    tests.append(TokenTest("lower", "in", lex.words))
                 words = lex.words
                 element.lexicon_name = lex.name
         elif key == "IN_QUOTE":

@@ -68,12 +68,10 @@ def segment_document(doc: Document, res: Resources) -> tuple[list[Sentence], lis
     return sentences, blocks
 
 
-def _view(sentence: Sentence, norm: str, quotes: list[Quote], quote_ends: list[int],
-          word_masks: dict[str, int]) -> SentenceView:
+def _view(sentence: Sentence, norm: str, quotes: list[Quote], quote_ends: list[int]) -> SentenceView:
     """Tokens of one sentence, with the quotations that touch it (found by bisection: linear overall)."""
     tokens = tokenize(norm, sentence.start, sentence.end)
-    view = SentenceView(Span(sentence.start, sentence.end), tokens, norm,
-                        words=frozenset(t.lower for t in tokens))
+    view = SentenceView(Span(sentence.start, sentence.end), tokens, norm)
     in_quote = [False] * len(tokens)
     token_starts = [t.start for t in tokens]
     q = bisect.bisect_right(quote_ends, sentence.start)
@@ -88,7 +86,6 @@ def _view(sentence: Sentence, norm: str, quotes: list[Quote], quote_ends: list[i
             in_quote[i] = tokens[i].start != quote.start and not (quote.closed and tokens[i].end == quote.end)
         view.add_layer_span("QUOTE", first, last, Span(quote.start, quote.end))
     view.in_quote = tuple(in_quote)
-    view.annotate(word_masks)
     return view
 
 
@@ -98,7 +95,7 @@ def sentence_matches(doc: Document, res: Resources, sentences: list[Sentence], q
     norm = doc.norm or normalize(doc.text)
     quote_ends = [q.end for q in quotes]
     for sentence in sentences:
-        view = _view(sentence, norm, quotes, quote_ends, res.rulebook.word_masks)
+        view = _view(sentence, norm, quotes, quote_ends)
         yield sentence, view, run_rules(res.rulebook, view, doc.text, timeouts, all_layers, timer)
 
 

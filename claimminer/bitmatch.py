@@ -1,0 +1,617 @@
+"""The fast pattern engine: sets of token positions as integers, then a walk without dead ends.
+
+Same results as the reference engine (``refmatch``). A set of positions is an
+int (bit ``p``: "at token p"); one-token elements are bit columns of the
+sentence (``tokenbits``). Per rule and sentence:
+
+0. gates: every mandatory element must occur somewhere in the sentence,
+   checked cheapest first, so a missing reporting verb stops a rule before
+   its noun-phrase layer is built (layers are still computed on first use);
+1. forward: the positions reachable after each element from every possible
+   start at once (``_advance``); an empty set ends the rule;
+2. backward: the positions from which the rest of the pattern can still
+   complete (``_retreat``), intersected with 1.; for a repeated element one
+   set per repetition count;
+3. from each start that can complete, the reference's depth-first order of
+   choices, taking only choices that can complete: the first match (all a
+   claim rule needs) is a straight walk (``_first_match``); layers that
+   capture context enumerate matches in order (``_search``, step budget).
+
+Layers without context need no walk: their ends from a start are step 1 run
+from that start alone. One-token repeats jump to their exits, longest first.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend, new_match
+from claimminer.patterns import Element
+from claimminer.rulebook import Rule
+from claimminer.tokenbits import FeatureTable, SentenceBits
+
+SIMPLE, LAYER, LEXICON, REST, START, END = range(6)
+LAYER_LIMIT = 8   # ends kept per start token of a layer, longest first (as the reference)
+
+
+class Step:
+    """One compiled element: what it tests (``kind``) and how often (``op``, ``low``, ``high``)."""
+
+    __slots__ = ("kind", "op", "low", "high", "cap", "capture", "cls", "layer", "lexicon", "rest", "hit")
+
+    def __init__(self, element: Element, table: FeatureTable) -> None:
+        self.kind = (LAYER if element.layer is not None else REST if element.rest is not None
+                     else START if element.anchor == "START" else END if element.anchor == "END"
+                     else LEXICON if element.lexicon is not None else SIMPLE)
+        self.op = "*" if element.op in ("*", "+") else element.op
+        self.low = element.min_repeat
+        self.high = element.max_repeat
+        # Repetition counts at or above ``cap`` behave alike (unbounded: the minimum is met).
+        self.cap = element.max_repeat if element.max_repeat is not None else element.min_repeat
+        self.capture = element.capture
+        self.cls = table.element_class.get(id(element), -1)
+        self.layer = element.layer
+        self.lexicon = element.lexicon
+        self.rest = element.rest
+        self.hit = element.lexicon_name
+
+
+class CompiledRule:
+    """One token-pattern rule for this engine."""
+
+    __slots__ = ("rule", "steps", "first", "anchor_run", "required", "layer", "spans_only", "gates")
+
+    def __init__(self, rule: Rule, table: FeatureTable, layer_cost: dict[str, int]) -> None:
+        self.rule = rule
+        self.steps = tuple(Step(e, table) for e in rule.elements)
+        # Elements every match needs somewhere in the sentence, cheapest to check first: a
+        # rule whose reporting verb is absent fails before its noun-phrase layer is computed.
+        mandatory = [s for s in self.steps if s.kind in (SIMPLE, LEXICON, LAYER)
+                     and (s.op in ("", "=") or (s.op == "*" and s.low > 0))]
+        self.gates = tuple(sorted(mandatory, key=lambda s: (s.kind == LAYER, layer_cost.get(s.layer, 0))))
+        self.first = tuple(Step(e, table) for e in rule.first) if rule.first is not None else None
+        self.anchor_run = tuple(Step(e, table) for e in rule.anchor_run)
+        self.required = 0   # bits of the required-word sets (``FeatureTable.required_bit``)
+        for words in rule.required_sets:
+            self.required |= table.required_bit[words]
+        self.layer = rule.kind == "layer"
+        # Layer rules whose every element is part of the span need ends only, no captures.
+        self.spans_only = self.layer and all(s.capture == "span" for s in self.steps)
+
+
+class Program:
+    """A rule book compiled for this engine: the feature table, each rule, and the rules in run order."""
+
+    def __init__(self, book) -> None:
+        elements = [e for rule in book.rules for e in rule.elements]
+        required = [s for rule in book.rules for s in rule.required_sets]
+        self.table = FeatureTable(book.lexicons, elements, required)
+        cost = _layer_costs(book)
+        self.compiled = {rule.id: CompiledRule(rule, self.table, cost) for rule in book.rules}
+        # (rule, required bits) in stage and file order: claim rules, and each layer's producers.
+        self.claim_rules = tuple((rule, self.compiled[rule.id].required)
+                                 for _, rules in book.by_stage() for rule in rules if rule.kind != "layer")
+        self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
+                          for name, rules in book.producers().items()}
+
+    def bits(self, view) -> SentenceBits:
+        """The sentence's columns, built on first use and kept on the view."""
+        bits = view.bits
+        if bits is None:
+            bits = view.bits = SentenceBits(self.table, view.tokens, view.in_quote)
+        return bits
+
+
+def _layer_costs(book) -> dict[str, int]:
+    """Layer -> how many rules computing it may run (its producers and those of the layers they use)."""
+    producers = book.producers()
+    uses = {name: {e.layer for r in rules for e in r.elements if e.layer} for name, rules in producers.items()}
+    costs = {}
+    for name in producers:
+        seen, todo = {name}, [name]
+        while todo:
+            for other in uses.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        costs[name] = sum(len(producers.get(other, ())) for other in seen)
+    return costs
+
+
+# ---------------------------------------------------------------- one element, on sets of positions
+
+def _layer_ends(view, name: str) -> dict[int, int]:
+    """Start token -> bit set of end tokens of layer ``name`` (the layer is computed on first use)."""
+    if name not in view.ready:
+        view.layer(name)
+    return view.layer_bits.get(name, _NONE)
+
+
+def _layer_starts(view, name: str) -> int:
+    """Bit set of the start tokens of layer ``name``."""
+    if name not in view.ready:
+        view.layer(name)
+    return view.layer_starts.get(name, 0)
+
+
+_NONE: dict = {}
+
+
+def _rest_table(view, bits: SentenceBits, kind: str) -> list[int]:
+    """End token of REST ``kind`` from each start token (the reference's tables, trimmed)."""
+    table = bits.rest_ends.get(kind)
+    if table is None:
+        ends, trimmed = view.rest_ends(kind)
+        table = bits.rest_ends[kind] = [max(i, trimmed[ends[i]]) for i in range(bits.n)]
+        starts = 0
+        for start, end in enumerate(table):
+            if end > start:
+                starts |= 1 << start
+        bits.rest_starts[kind] = starts
+    return table
+
+
+def _once(step: Step, view, bits: SentenceBits) -> int:
+    """Token positions where ``step`` matches once (for ``!`` / ``=`` and start positions)."""
+    kind = step.kind
+    if kind == SIMPLE:
+        return bits.class_mask(step.cls)
+    if kind == LAYER:
+        return _layer_starts(view, step.layer)
+    if kind == LEXICON:
+        bits.lexicon_table(step.lexicon)
+        return bits.lexicon_starts[id(step.lexicon)]
+    if kind == REST:
+        _rest_table(view, bits, step.rest)
+        return bits.rest_starts[step.rest]
+    if kind == START:
+        return 1
+    return bits.sentence_end() & bits.positions
+
+
+def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
+    """Positions after one match of ``step`` from any position in ``reach`` (``nonempty``: ends > start)."""
+    kind = step.kind
+    if kind == SIMPLE:
+        return (reach & bits.class_mask(step.cls)) << 1
+    out = 0
+    if kind == LAYER:
+        hits = reach & _layer_starts(view, step.layer)
+        table = view.layer_bits.get(step.layer, _NONE)
+        while hits:
+            low = hits & -hits
+            start = low.bit_length() - 1
+            hits ^= low
+            out |= table[start] & ~((2 << start) - 1) if nonempty else table[start]
+    elif kind == LEXICON:
+        for start, ends in bits.lexicon_table(step.lexicon).items():
+            if reach >> start & 1:
+                for end in ends:
+                    out |= 1 << end
+    elif kind == REST:
+        table = _rest_table(view, bits, step.rest)
+        reach &= bits.positions
+        while reach:
+            low = reach & -reach
+            start = low.bit_length() - 1
+            reach ^= low
+            if table[start] > start:
+                out |= 1 << table[start]
+    elif not nonempty:
+        out = reach & (1 if kind == START else bits.sentence_end())
+    return out
+
+
+def _backward(step: Step, view, bits: SentenceBits, target: int, nonempty: bool = False) -> int:
+    """Positions from which one match of ``step`` ends in ``target``."""
+    kind = step.kind
+    if kind == SIMPLE:
+        return bits.class_mask(step.cls) & (target >> 1)
+    out = 0
+    if kind == LAYER:
+        for start, ends in _layer_ends(view, step.layer).items():
+            if (ends & ~((2 << start) - 1) if nonempty else ends) & target:
+                out |= 1 << start
+    elif kind == LEXICON:
+        for start, ends in bits.lexicon_table(step.lexicon).items():
+            if any(target >> end & 1 for end in ends):
+                out |= 1 << start
+    elif kind == REST:
+        for start, end in enumerate(_rest_table(view, bits, step.rest)):
+            if end > start and target >> end & 1:
+                out |= 1 << start
+    elif not nonempty:
+        out = target & (1 if kind == START else bits.sentence_end())
+    return out
+
+
+def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
+    """Positions after ``step`` with its operator, from any position in ``reach``."""
+    op = step.op
+    if op == "":
+        return _forward(step, view, bits, reach)
+    if op == "?":
+        return reach | _forward(step, view, bits, reach)
+    if op == "=":
+        return reach & _once(step, view, bits)
+    if op == "!":
+        return reach & ~_once(step, view, bits)
+    level, out = reach, 0   # repetition: ``level`` holds the positions after exactly ``count`` matches
+    for count in range(step.low):
+        level = _forward(step, view, bits, level, True)
+        counter[0] += 1
+        if not level:
+            return 0
+    if step.high is not None:
+        out = level
+        for count in range(step.low, step.high):
+            level = _forward(step, view, bits, level, True)
+            counter[0] += 1
+            if not level:
+                break
+            out |= level
+        return out
+    if step.kind == SIMPLE:
+        # Runs of passing tokens: adding the run's mask carries each start to the run's end.
+        mask = bits.class_mask(step.cls)
+        return level | (((level & mask) + mask) ^ mask)
+    out = frontier = level
+    while frontier:
+        frontier = _forward(step, view, bits, frontier, True) & ~out
+        counter[0] += 1
+        out |= frontier
+    return out
+
+
+def _retreat(step: Step, view, bits: SentenceBits, target: int, counter: list) -> tuple[int, list[int] | None]:
+    """Positions from which ``step`` with its operator can end in ``target``.
+
+    For a repeated element, also the same set per repetition count already made
+    (index ``min(count, cap)``), which the search needs to decide whether one
+    more repetition can still lead to a match.
+    """
+    op = step.op
+    if op == "":
+        return _backward(step, view, bits, target), None
+    if op == "?":
+        return target | _backward(step, view, bits, target), None
+    if op == "=":
+        return target & _once(step, view, bits), None
+    if op == "!":
+        return target & ~_once(step, view, bits), None
+    cap = step.cap
+    sets = [0] * (cap + 1)
+    if step.high is None and step.kind == SIMPLE:
+        # Any number of further tokens: doubling, ``run`` holding the starts of 1, 2, 4 ... passing tokens.
+        done, run, width = target, bits.class_mask(step.cls), 1
+        while run:
+            done |= run & (done >> width)
+            run &= run >> width
+            width <<= 1
+            counter[0] += 1
+        sets[cap] = done
+    elif step.high is None:
+        done = frontier = target
+        while frontier:   # any number of further repetitions
+            frontier = _backward(step, view, bits, frontier, True) & ~done
+            counter[0] += 1
+            done |= frontier
+        sets[cap] = done
+    else:
+        sets[cap] = target
+    for count in range(cap - 1, -1, -1):
+        sets[count] = _backward(step, view, bits, sets[count + 1], True) | (target if count >= step.low else 0)
+        counter[0] += 1
+    return sets[0], sets
+
+
+# ---------------------------------------------------------------- the search
+
+def _choices(step: Step, view, bits: SentenceBits, at: int):
+    """Ways ``step`` matches once at token ``at``: (next token, span, lexicon hit), in the reference order."""
+    kind = step.kind
+    tokens = view.tokens
+    if kind == SIMPLE:
+        if bits.class_mask(step.cls) >> at & 1:
+            return ((at + 1, bits.span(at, at + 1), (step.hit, tokens[at].norm) if step.hit else None),)
+        return ()
+    if kind == LAYER:
+        view.layer(step.layer)
+        return [(end, span, None) for end, span in view.layers.get(step.layer, {}).get(at, ())]
+    if kind == LEXICON:
+        ends = bits.lexicon_table(step.lexicon).get(at, ())
+        return [(end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end])))
+                for end in ends]
+    if kind == REST:
+        end = _rest_table(view, bits, step.rest)[at] if at < bits.n else at
+        return ((end, bits.span(at, end), None),) if end > at else ()
+    return ((at, None, None),)   # START / END: only reached where they hold
+
+
+def _search(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
+            repeats: list, start: int, counter: list) -> Iterator[tuple[int, object]]:
+    """Matches from ``start`` in the reference engine's order, visiting only states that can complete."""
+    last = len(steps)
+    stack = [(0, start, 0, None)]
+    while stack:
+        index, at, count, chain = stack.pop()
+        counter[0] += 1
+        if counter[0] > STEP_BUDGET:
+            raise Budget
+        if index == last:
+            yield at, chain
+            continue
+        step = steps[index]
+        op = step.op
+        after = feasible[index + 1]
+        if op == "!" or op == "=":
+            stack.append((index + 1, at, 0, chain))   # the condition holds: this state was feasible
+            continue
+        children = []
+        if op == "*" and step.kind == SIMPLE:
+            children = _run_exits(step, view, bits, index + 1, at, after, chain)
+            counter[0] += len(children)
+        elif op == "*":
+            if step.high is None or count < step.high:
+                more = repeats[index][min(count + 1, step.cap)]
+                for end, span, hit in _choices(step, view, bits, at):
+                    if end > at and more >> end & 1:
+                        children.append((index, end, count + 1, extend(chain, step.capture, span, hit)))
+            if count >= step.low and after >> at & 1:
+                children.append((index + 1, at, 0, chain))
+        else:
+            for end, span, hit in _choices(step, view, bits, at):
+                if after >> end & 1:
+                    children.append((index + 1, end, 0, extend(chain, step.capture, span, hit)))
+            if op == "?" and after >> at & 1:
+                children.append((index + 1, at, 0, chain))
+        children.reverse()
+        stack.extend(children)
+
+
+def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, nonempty: bool):
+    """The first way (in ``_choices`` order) a multi-token or zero-width element matches at ``at``
+    and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
+    kind = step.kind
+    if kind == LAYER:
+        for end, span in view.layers.get(step.layer, _NONE).get(at, ()):
+            if allowed >> end & 1 and (end > at or not nonempty):
+                return end, span, None
+        return None
+    if kind == LEXICON:
+        for end in bits.lexicon_table(step.lexicon).get(at, ()):
+            if allowed >> end & 1:
+                tokens = view.tokens
+                return end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end]))
+        return None
+    if kind == REST:
+        end = _rest_table(view, bits, step.rest)[at] if at < bits.n else at
+        return (end, bits.span(at, end), None) if end > at and allowed >> end & 1 else None
+    return (at, None, None) if allowed >> at & 1 and not nonempty else None
+
+
+def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
+                 repeats: list, start: int, counter: list):
+    """The first match from ``start`` in the reference order: ``_search``'s first result, without a stack.
+
+    Every state entered can complete, so at each element the first choice that can
+    complete is the one the reference's search ends up keeping; nothing is undone.
+    """
+    at, chain = start, None
+    masks = bits.class_masks
+    tokens = view.tokens
+    for index, step in enumerate(steps):
+        counter[0] += 1
+        op = step.op
+        if op == "!" or op == "=":
+            continue
+        after = feasible[index + 1]
+        if step.kind == SIMPLE:
+            if op == "*":
+                _, end, _, chain = _run_exits(step, view, bits, 0, at, after, chain)[0]
+                at = end
+            elif masks[step.cls] >> at & 1 and after >> (at + 1) & 1:
+                chain = extend(chain, step.capture, bits.span(at, at + 1),
+                               (step.hit, tokens[at].norm) if step.hit else None)
+                at += 1
+            continue
+        if op == "*":
+            count = 0
+            while step.high is None or count < step.high:
+                found = _first_choice(step, view, bits, at, repeats[index][min(count + 1, step.cap)], True)
+                if found is None:
+                    break
+                at, span, hit = found
+                chain = extend(chain, step.capture, span, hit)
+                count += 1
+            continue
+        found = _first_choice(step, view, bits, at, after, False)
+        if found is not None:
+            at, span, hit = found
+            chain = extend(chain, step.capture, span, hit)
+    return at, chain
+
+
+def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, after: int, chain) -> list:
+    """Where a repeated one-token element can hand over to the next one, longest repetition first.
+
+    The reference tries one more repetition before stopping, so its matches leave a run
+    at the farthest feasible token first; through a one-token element the path to each
+    exit is fixed, so the search goes there directly instead of token by token.
+    """
+    mask = bits.class_mask(step.cls)
+    free = ~mask >> at
+    run_end = at + (free & -free).bit_length() - 1      # first token from ``at`` that fails the element
+    last = run_end if step.high is None else min(run_end, at + step.high)
+    exits = after & ((2 << last) - 1) & ~((1 << (at + step.low)) - 1)
+    out = []
+    tokens = view.tokens
+    while exits:
+        end = exits.bit_length() - 1
+        exits ^= 1 << end
+        grown = chain
+        if end > at:
+            if step.hit:  # one lexicon hit per token, as the reference records them
+                for index in range(at, end):
+                    grown = extend(grown, step.capture, bits.span(index, index + 1), (step.hit, tokens[index].norm))
+            else:         # one span for the run: captures and the match span are unions anyway
+                grown = extend(grown, step.capture, bits.span(at, end), None)
+        out.append((following, end, 0, grown))
+    return out
+
+
+def _starts(first: tuple[Step, ...] | None, view, bits: SentenceBits) -> int:
+    """Positions where one of the rule's possible first elements matches (all tokens when any may)."""
+    if first is None:
+        return bits.positions
+    out = 0
+    masks = bits.class_masks
+    for step in first:
+        if step.kind == SIMPLE:
+            mask = masks.get(step.cls)
+            out |= bits.class_mask(step.cls) if mask is None else mask
+        else:
+            out |= _once(step, view, bits)
+    return out
+
+
+def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
+    """Whether the anchor run's elements match some consecutive tokens."""
+    reach = bits.positions
+    for step in run:
+        reach = _forward(step, view, bits, reach)
+        if not reach:
+            return False
+    return True
+
+
+def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
+    """All matches of a token-pattern rule that passed its word prefilter (the reference's results)."""
+    bits = view.bits or program.bits(view)
+    compiled = program.compiled[rule.id]
+    if compiled.anchor_run and not _has_run(compiled.anchor_run, view, bits):
+        return []
+    masks = bits.class_masks
+    for step in compiled.gates:
+        if step.kind == SIMPLE:
+            mask = masks.get(step.cls)
+            if not (bits.class_mask(step.cls) if mask is None else mask):
+                return []
+        elif step.kind == LAYER and step.layer in view.ready:
+            if not view.layer_starts.get(step.layer):
+                return []
+        elif not _once(step, view, bits):
+            return []
+    counter = [0]
+    try:
+        return _match(compiled, view, bits, counter)
+    finally:
+        view.steps += counter[0]
+
+
+def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> list[Match]:
+    steps = compiled.steps
+    reach = _starts(compiled.first, view, bits)
+    if not reach:
+        return []
+    masks = bits.class_masks
+    reaches = [reach]
+    for step in steps:     # 1. forward (one-token elements inline: they are most of them)
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks.get(step.cls)
+            if mask is None:
+                mask = bits.class_mask(step.cls)
+            if op == "":
+                reach = (reach & mask) << 1
+            elif op == "?":
+                reach |= (reach & mask) << 1
+            elif op == "=":
+                reach &= mask
+            else:
+                reach &= ~mask
+        else:
+            reach = _advance(step, view, bits, reach, counter)
+        if not reach:
+            counter[0] += len(reaches)
+            return []
+        reaches.append(reach)
+    counter[0] += len(steps)
+    last = len(steps)
+    feasible = [0] * last + [reach]
+    repeats: list = [None] * last
+    target = reach
+    for index in range(last - 1, -1, -1):   # 2. backward
+        step = steps[index]
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks[step.cls]   # computed by the forward pass
+            if op == "":
+                target = mask & (target >> 1)
+            elif op == "?":
+                target |= mask & (target >> 1)
+            elif op == "=":
+                target &= mask
+            else:
+                target &= ~mask
+        else:
+            target, repeats[index] = _retreat(step, view, bits, target, counter)
+        target &= reaches[index]
+        feasible[index] = target
+    counter[0] += last
+    starts = feasible[0]
+    rule = compiled.rule
+    out: list[Match] = []
+    while starts:          # 3. from each start that can complete
+        low = starts & -starts
+        start = low.bit_length() - 1
+        starts ^= low
+        if compiled.spans_only:
+            out.extend(_layer_matches(steps, rule, view, bits, feasible, start, counter))
+        elif compiled.layer:
+            # The layer span is a capture inside the match: the first match for each distinct end.
+            seen: set[int] = set()
+            for end, chain in _search(steps, view, bits, feasible, repeats, start, counter):
+                if end not in seen:
+                    seen.add(end)
+                    match = build_match(rule, chain)
+                    if match is not None:
+                        out.append(match)
+                    if len(seen) >= LAYER_LIMIT:
+                        break
+        else:
+            match = build_match(rule, _first_match(steps, view, bits, feasible, repeats, start, counter)[1])
+            if match is not None:
+                out.append(match)
+    return out
+
+
+def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[int], start: int,
+                   counter: list) -> list[Match]:
+    """Every end of a match from ``start`` (longest first, at most LAYER_LIMIT), as layer matches."""
+    reach = 1 << start
+    masks = bits.class_masks
+    for index, step in enumerate(steps):
+        op = step.op
+        if step.kind == SIMPLE and op != "*":
+            mask = masks[step.cls]
+            if op == "":
+                reach = (reach & mask) << 1
+            elif op == "?":
+                reach |= (reach & mask) << 1
+            elif op == "=":
+                reach &= mask
+            else:
+                reach &= ~mask
+        else:
+            reach = _advance(step, view, bits, reach, counter)
+        reach &= feasible[index + 1]
+    counter[0] += len(steps)
+    reach &= ~((2 << start) - 1)  # a layer span holds at least one token
+    out = []
+    tokens = view.tokens
+    while reach and len(out) < LAYER_LIMIT:
+        end = reach.bit_length() - 1
+        reach ^= 1 << end
+        span = bits.span(start, end)
+        out.append(new_match(rule, (("span", span),), span))
+    return out

@@ -1,0 +1,246 @@
+"""Token tests as bit columns: one integer per test and sentence, bit ``i`` set when token ``i`` passes.
+
+The fast engine (``bitmatch``) never asks "does token i pass element e?" one
+token at a time. ``FeatureTable`` (built once per rule book) knows every
+elementary feature the rules test: membership of each lexicon, each shape
+flag, each TEXT / LOWER value or word list, each REGEX, the first words of
+each phrase lexicon and each required-word set of the prefilters. A token's
+features depend on its surface only, so they are computed once per distinct
+surface and cached. Per sentence, ``SentenceBits`` ORs the tokens into one
+column per feature; an element's token set is then a few ANDs of columns,
+computed on first use and kept for the sentence.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
+from claimminer.spans import Span, Token
+
+_CACHE_LIMIT = 200_000  # distinct surfaces kept (a cache, not a leak)
+
+
+class FeatureTable:
+    """Every elementary token feature of a rule book, numbered; surface -> features, cached."""
+
+    def __init__(self, lexicons: dict[str, Lexicon], elements: Sequence[Element],
+                 required_sets: Sequence[frozenset[str]]) -> None:
+        self.size = 0
+        self.by_lower: dict[str, list[int]] = {}
+        self.by_norm: dict[str, list[int]] = {}
+        self.regexes: list[tuple[str, object]] = []         # REGEX tests: (attribute, compiled pattern)
+        self.regex_results: list[dict[str, bool]] = []      # per REGEX test: surface -> result, cached
+        self.lexicon_feature: dict[int, int] = {}           # lexicon bit -> feature
+        for lexicon in lexicons.values():
+            if lexicon.bit:
+                feature = self._new()
+                self.lexicon_feature[lexicon.bit] = feature
+                for word in lexicon.words:
+                    self.by_lower.setdefault(word, []).append(feature)
+        self.shape_feature = {bit: self._new() for bit in SHAPE_BITS.values()}
+        self.test_feature: dict[tuple, int] = {}
+        self.first_word_feature: dict[int, int] = {}        # id(phrase lexicon) -> feature
+        self.element_class: dict[int, int] = {}             # id(element) -> class
+        self.classes: list[tuple] = []   # (features needed, features forbidden, quote, REGEX tests)
+        class_ids: dict[tuple, int] = {}
+        for element in elements:
+            if element.lexicon is not None:
+                self._first_words(element.lexicon)
+            if element.simple:
+                key = self._class_key(element)
+                if key not in class_ids:
+                    class_ids[key] = len(self.classes)
+                    self.classes.append(key)
+                self.element_class[id(element)] = class_ids[key]
+        # Required-word sets of the prefilters: bit r set when a sentence holds a word of set r.
+        self.required_bit: dict[frozenset[str], int] = {}
+        self.required_by_lower: dict[str, int] = {}
+        for words in required_sets:
+            if words not in self.required_bit:
+                bit = 1 << len(self.required_bit)
+                self.required_bit[words] = bit
+                for word in words:
+                    self.required_by_lower[word] = self.required_by_lower.get(word, 0) | bit
+        self._cache: dict[str, tuple[tuple[int, ...], int]] = {}
+
+    def _new(self) -> int:
+        self.size += 1
+        return self.size - 1
+
+    def _test(self, test: TokenTest) -> int:
+        """The feature of a positive word test (``not_in`` is the negation of the ``in`` feature)."""
+        kind = "in" if test.kind == "not_in" else test.kind
+        key = (test.attr, kind, test.value)
+        feature = self.test_feature.get(key)
+        if feature is None:
+            feature = self.test_feature[key] = self._new()
+            index = self.by_lower if test.attr == "lower" else self.by_norm
+            if kind == "eq":
+                index.setdefault(test.value, []).append(feature)
+            else:
+                for word in test.value:
+                    index.setdefault(word, []).append(feature)
+        return feature
+
+    def _regex(self, test: TokenTest) -> int:
+        """The index of a REGEX test: run lazily, on the tokens that pass the element's other tests."""
+        key = (test.attr, test.value)
+        for index, (attr, pattern) in enumerate(self.regexes):
+            if (attr, pattern.pattern) == key:
+                return index
+        self.regexes.append((test.attr, test.pattern))
+        self.regex_results.append({})
+        return len(self.regexes) - 1
+
+    def _first_words(self, lexicon: Lexicon) -> None:
+        if id(lexicon) not in self.first_word_feature:
+            feature = self.first_word_feature[id(lexicon)] = self._new()
+            for word in lexicon.first_words():
+                self.by_lower.setdefault(word, []).append(feature)
+
+    def _class_key(self, element: Element) -> tuple:
+        """(features required, features forbidden, quote condition, REGEX tests) of a one-token element."""
+        need, forbid, regexes = set(), set(), set()
+        for bit, feature in self.lexicon_feature.items():
+            if element.need & bit:
+                need.add(feature)
+            if element.forbid & bit:
+                forbid.add(feature)
+        for bit, feature in self.shape_feature.items():
+            if element.shape_need & bit:
+                need.add(feature)
+            if element.shape_forbid & bit:
+                forbid.add(feature)
+        for test in element.tests:
+            if test.kind == "regex":
+                regexes.add(self._regex(test))
+            else:
+                (forbid if test.kind == "not_in" else need).add(self._test(test))
+        return tuple(sorted(need)), tuple(sorted(forbid)), element.in_quote, tuple(sorted(regexes))
+
+    def features(self, token: Token) -> tuple[tuple[int, ...], int]:
+        """(features, required-set bits) of a surface, computed once and cached."""
+        entry = self._cache.get(token.norm)
+        if entry is not None:
+            return entry
+        lower = token.lower
+        found = list(self.by_lower.get(lower, ()))
+        found += self.by_norm.get(token.norm, ())
+        shape = shape_mask(token)
+        found += [feature for bit, feature in self.shape_feature.items() if shape & bit]
+        entry = (tuple(found), self.required_by_lower.get(lower, 0))
+        if len(self._cache) < _CACHE_LIMIT:
+            self._cache[token.norm] = entry
+        return entry
+
+
+class SentenceBits:
+    """The columns of one sentence, and token sets derived from them on first use."""
+
+    __slots__ = ("table", "tokens", "n", "cols", "quoted", "present", "positions", "class_masks",
+                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans")
+
+    def __init__(self, table: FeatureTable, tokens: Sequence[Token], in_quote: Sequence[bool]) -> None:
+        self.table = table
+        self.tokens = tokens
+        self.n = n = len(tokens)
+        cols = [0] * table.size
+        present = 0
+        quoted = 0
+        cached = table._cache.get
+        bit = 1
+        for index, token in enumerate(tokens):
+            found, required = cached(token.norm) or table.features(token)
+            present |= required
+            for feature in found:
+                cols[feature] |= bit
+            if in_quote[index]:
+                quoted |= bit
+            bit <<= 1
+        self.cols = cols
+        self.present = present            # required-set bits of the words in the sentence
+        self.quoted = quoted
+        self.positions = (1 << n) - 1     # token positions 0 .. n-1
+        self.class_masks: dict[int, int] = {}
+        self.lexicon_ends: dict[int, dict[int, tuple[int, ...]]] = {}
+        self.lexicon_starts: dict[int, int] = {}     # id(phrase lexicon) -> bit set of its start tokens
+        self.rest_ends: dict[str, list[int]] = {}   # REST kind -> end token from each start token
+        self.rest_starts: dict[str, int] = {}       # REST kind -> bit set of starts with a non-empty REST
+        self.end_mask: int | None = None
+        self.spans: dict[int, Span] = {}
+
+    def span(self, first: int, last: int) -> Span:
+        """The text span of tokens ``first`` .. ``last - 1``, made once per sentence (spans are frozen)."""
+        key = first * (self.n + 1) + last
+        span = self.spans.get(key)
+        if span is None:
+            span = self.spans[key] = Span(self.tokens[first].start, self.tokens[last - 1].end)
+        return span
+
+    def class_mask(self, cls: int) -> int:
+        """Tokens passing element class ``cls``."""
+        mask = self.class_masks.get(cls)
+        if mask is None:
+            need, forbid, quote, regexes = self.table.classes[cls]
+            mask = self.positions
+            cols = self.cols
+            for feature in need:
+                mask &= cols[feature]
+            for feature in forbid:
+                mask &= ~cols[feature]
+            if quote is not None:
+                mask &= self.quoted if quote else ~self.quoted
+            if regexes and mask:
+                mask = self._regex_filter(mask, regexes)
+            self.class_masks[cls] = mask
+        return mask
+
+    def _regex_filter(self, mask: int, regexes: tuple[int, ...]) -> int:
+        """``mask`` without the tokens that fail one of the REGEX tests (results cached per surface)."""
+        table = self.table
+        candidates = mask
+        while candidates:
+            low = candidates & -candidates
+            token = self.tokens[low.bit_length() - 1]
+            candidates ^= low
+            for index in regexes:
+                results = table.regex_results[index]
+                passed = results.get(token.norm)
+                if passed is None:
+                    attr, pattern = table.regexes[index]
+                    passed = pattern.fullmatch(token.norm if attr == "norm" else token.lower) is not None
+                    if len(results) < _CACHE_LIMIT:
+                        results[token.norm] = passed
+                if not passed:
+                    mask ^= low
+                    break
+        return mask
+
+    def lexicon_table(self, lexicon: Lexicon) -> dict[int, tuple[int, ...]]:
+        """Start token -> ends of the entries of a phrase lexicon starting there (longest first)."""
+        table = self.lexicon_ends.get(id(lexicon))
+        if table is None:
+            table = {}
+            candidates = self.cols[self.table.first_word_feature[id(lexicon)]]
+            tokens = self.tokens
+            starts = 0
+            while candidates:
+                low = candidates & -candidates
+                start = low.bit_length() - 1
+                candidates ^= low
+                ends = tuple(lexicon.advance(tokens, start))
+                if ends:
+                    table[start] = ends
+                    starts |= low
+            self.lexicon_ends[id(lexicon)] = table
+            self.lexicon_starts[id(lexicon)] = starts
+        return table
+
+    def sentence_end(self) -> int:
+        """Positions from which only closing punctuation and quotation marks follow (``END``)."""
+        if self.end_mask is None:
+            first = self.n
+            while first > 0 and (self.tokens[first - 1].norm in SENTENCE_FINAL or self.tokens[first - 1].norm == '"'):
+                first -= 1
+            self.end_mask = ((1 << (self.n + 1)) - 1) & ~((1 << first) - 1)
+        return self.end_mask

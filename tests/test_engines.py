@@ -1,0 +1,128 @@
+"""The fast engine (bitmatch) and the reference backtracking engine (refmatch) give the same matches.
+
+Compared match by match (rule, captures, span, lexicon hits, in order), with
+layers computed on demand and all at once, on every example, counterexample
+and todo text of the shipped rules, and on small rule sets written to reach
+the corners of the pattern language (repetition bounds, zero-width tests,
+phrase lexicons, REST, anchors, layers that capture context or refer to
+themselves).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from claimminer.cli import load_resources
+from claimminer.match import compiled, layer_cycles, run_rules
+from claimminer.normalize import normalize
+from claimminer.pipeline import Resources, _view, segment_document
+from claimminer.quotes import find_quotes
+from claimminer.rulebook import load_rulebook
+from claimminer.spans import Document
+
+ENGINES = ("reference", "fast")
+
+
+@pytest.fixture(scope="module")
+def res():
+    return load_resources(None)
+
+
+def _raw(text: str, res: Resources, engine: str, all_layers: bool) -> list:
+    """Every match of every rule on ``text`` with one engine, claims in order, layers as a sorted list.
+
+    Without ``all_layers`` only the layers some rule needed are computed, and the
+    engines may differ in which those are (the fast one decides from sets of
+    positions, the reference one as its search goes): layer matches are then
+    left out, claims must still agree.
+    """
+    doc = Document("doc", text, normalize(text))
+    sentences, _ = segment_document(doc, res)
+    quotes = find_quotes(doc.text, doc.norm)
+    quote_ends = [q.end for q in quotes]
+    out = []
+    for sentence in sentences:
+        view = _view(sentence, doc.norm, quotes, quote_ends)
+        timeouts: list = []
+        matches = run_rules(res.rulebook, view, doc.text, timeouts, all_layers, None, engine)
+        keys = [(m.rule.id, m.captures, m.span, m.lexicon_hits) for m in matches]
+        layers = sorted((k for k, m in zip(keys, matches) if m.rule.kind == "layer"), key=repr)
+        out.append(([k for k, m in zip(keys, matches) if m.rule.kind != "layer"],
+                    layers if all_layers else None,
+                    [(t.rule.id, t.detail) for t in timeouts]))
+    return out
+
+
+def _texts(res: Resources) -> list[str]:
+    return sorted({e.text for rule in res.rulebook.rules for e in rule.examples + rule.counterexamples + rule.todo})
+
+
+@pytest.mark.parametrize("all_layers", [False, True])
+def test_engines_agree_on_the_shipped_examples(res, all_layers: bool) -> None:
+    texts = _texts(res)
+    assert len(texts) > 100
+    for text in texts:
+        assert _raw(text, res, "fast", all_layers) == _raw(text, res, "reference", all_layers), text
+
+
+def test_the_fast_engine_is_used_for_the_shipped_rules(res) -> None:
+    assert not layer_cycles(res.rulebook) and compiled(res.rulebook) is not None
+
+
+# --- corners of the pattern language -------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+CORNERS = Path(__file__).parent / "fixtures" / "rules_corners" / "corners.yaml"
+CORNER_TEXTS = [
+    "The minister said on Tuesday that the plan was late, and the union said nothing.",
+    "The old red car and a blue van said last week that costs will rise.",
+    "Costs will rise sharply this year, said the finance minister.",
+    "“We will rebuild the school,” the mayor said, and the council agreed.",
+    "A spokesman, the press office, confirmed and denied it; the firm said: “never”.",
+    "the the the the and and a a said said that that",
+    "Officials warned, the agency reported that prices would not fall",
+    "\"The talks will resume,\" the negotiators announced last month, officials said.",
+    "A spokesman, the press office, confirmed denied reported insisted claims it was all over.",
+]
+
+
+def _book(folder: Path, *files: Path) -> Resources:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(REPO / "rules" / "lexicons", folder / "lexicons")
+    for name in ("segmentation.yaml", "layout.yaml"):
+        shutil.copy(REPO / "rules" / name, folder / name)
+    for path in files:
+        shutil.copy(path, folder / path.name)
+    book, problems = load_rulebook(folder)
+    assert not problems, problems
+    return Resources.from_rulebook(book)
+
+
+@pytest.fixture(scope="module")
+def corners(tmp_path_factory) -> Resources:
+    return _book(tmp_path_factory.mktemp("corners"), CORNERS)
+
+
+@pytest.mark.parametrize("all_layers", [False, True])
+def test_engines_agree_on_the_corners(corners: Resources, all_layers: bool) -> None:
+    fired: set[str] = set()
+    for text in CORNER_TEXTS:
+        fast = _raw(text, corners, "fast", all_layers)
+        assert fast == _raw(text, corners, "reference", all_layers), text
+        fired |= {key[0] for sentence in fast for key in sentence[0] + (sentence[1] or [])}
+    if all_layers:  # every rule of the file found something, so the comparison means something
+        assert fired == {rule.id for rule in corners.rulebook.rules}
+
+
+def test_layers_in_a_cycle_use_the_reference_engine(tmp_path: Path) -> None:
+    cycle = tmp_path / "cycle.yaml"
+    cycle.write_text(CORNERS.read_text(encoding="utf-8").replace(
+        "      - {LAYER: TNP, OP: \"+\"}", "      - {LAYER: TNP, OP: \"+\"}\n      - {LAYER: TRUN, OP: \"?\"}").replace(
+        "      - {LAYER: TNP}\n      - {LOWER: and}", "      - {LAYER: TRUN, OP: \"?\"}\n      - {LAYER: TNP}\n      - {LOWER: and}"),
+        encoding="utf-8")
+    res = _book(tmp_path / "rules", cycle)
+    assert layer_cycles(res.rulebook) and compiled(res.rulebook) is None
+    for text in CORNER_TEXTS[:3]:
+        assert _raw(text, res, "fast", True) == _raw(text, res, "reference", True)
