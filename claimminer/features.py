@@ -85,6 +85,27 @@ def claim_facts(claims: Iterable[tuple[Claim, str]], span: Span) -> list[tuple[s
     return out
 
 
+def facts_by_span(claims: list[tuple[Claim, str]], spans: list[Span]) -> list[list[tuple[str, str, str, str]]]:
+    """``claim_facts(claims, span)`` for every span of ``spans``, in one pass over the claims.
+
+    For spans in reading order that do not overlap (sentences), each claim is put in
+    the spans its sentence overlaps, found by bisection; the facts keep claim order.
+    Other span lists get the plain per-span scan.
+    """
+    if any(a.end > b.start for a, b in zip(spans, spans[1:])):
+        return [claim_facts(claims, span) for span in spans]
+    ends = [span.end for span in spans]
+    out: list[list[tuple[str, str, str, str]]] = [[] for _ in spans]
+    for claim, word in claims:
+        sentence = claim.sentence
+        i = bisect.bisect_right(ends, sentence.start)   # the first span ending after the claim starts
+        while i < len(spans) and spans[i].start < sentence.end:
+            if sentence.overlap(spans[i]) > 0:
+                out[i].extend(claim_facts(((claim, word),), spans[i]))
+            i += 1
+    return out
+
+
 def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
     """Numbers, money, years, capitalised words and quote marks; only true marks are added (0 is implied)."""
     digits = len(_DIGIT.findall(text))
@@ -286,9 +307,9 @@ def result_rows(result: DocumentResult) -> list[dict]:
     """One feature row per pipeline sentence (predict time: layout from the pipeline)."""
     claims = _claims_with_words(result)
     n, text = len(result.sentences), result.doc.text
+    facts = facts_by_span(claims, [Span(s.start, s.end) for s in result.sentences])
     return [{"text": text[s.start:s.end], "layout": s.layout, "index": s.index, "n": n,
-             "paragraph": s.paragraph, "claims": claim_facts(claims, Span(s.start, s.end))}
-            for s in result.sentences]
+             "paragraph": s.paragraph, "claims": f} for s, f in zip(result.sentences, facts)]
 
 
 def article_rows(doc_id: str, items: list[dict], res: Resources, gold_layout: bool = True) -> list[dict]:

@@ -101,13 +101,17 @@ def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> None:
         handle.write(payload)
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_JSONL_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps_jsonl_record(obj: Any) -> str:
     """One JSON Lines record: compact, UTF-8 characters kept, key order as given, ending in ``\\n``.
 
     NaN and infinities are refused (they are not JSON), and U+2028/U+2029 are
     escaped because some line readers treat them as line breaks.
     """
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line = _JSONL_ENCODER.encode(obj)
     return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
