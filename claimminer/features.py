@@ -58,6 +58,7 @@ _CUES = {name: frozenset(words.split("|")) for name, words in {
     "we_will": "we will|i will|we ll|i ll|we shall|we are|we plan|we intend",
     "readiness": "ready to|prepared to|willing to|open to",
 }.items()}
+_CUE_KEYS = tuple(("cue=" + name, cues) for name, cues in _CUES.items())   # feature names built once
 _WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
@@ -118,11 +119,11 @@ def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
         if not grams.isdisjoint(_MONEY_WORDS) or any(c in text for c in _CURRENCY):
             feats["money"] = 1.0
     words = text.split()
-    caps = sum(1 for w in words[1:] if w[:1].isupper())
+    caps = sum([w[:1].isupper() for w in words[1:]])
     if caps:
         feats["caps"] = min(4, caps) / 4
     feats[f"len={_log_bin(len(words))}"] = 1.0
-    quotes = sum(text.count(q) for q in _QUOTES)
+    quotes = sum(map(text.count, _QUOTES))
     if quotes:
         feats["quote_marks"] = min(4, quotes) / 4
         if text.lstrip()[:1] in _QUOTES:
@@ -157,9 +158,9 @@ def row_features(row: dict) -> dict[str, float]:
             feats["label_speaker"] = 1.0
         if layout == "headline" and _HEAD_TO.search(text):
             feats["headline_to_verb"] = 1.0
-    for name, cues in _CUES.items():
+    for key, cues in _CUE_KEYS:
         if not grams.isdisjoint(cues):
-            feats["cue=" + name] = 1.0
+            feats[key] = 1.0
     facts = row.get("claims", ())
     kinds = sorted({fact[0] for fact in facts})
     for kind, rule_id, attr, word in facts:
