@@ -58,6 +58,7 @@ _CUES = {name: frozenset(words.split("|")) for name, words in {
     "we_will": "we will|i will|we ll|i ll|we shall|we are|we plan|we intend",
     "readiness": "ready to|prepared to|willing to|open to",
 }.items()}
+_CUE_KEYS = tuple(("cue=" + name, cues) for name, cues in _CUES.items())   # feature names built once
 _WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
@@ -85,6 +86,27 @@ def claim_facts(claims: Iterable[tuple[Claim, str]], span: Span) -> list[tuple[s
     return out
 
 
+def facts_by_span(claims: list[tuple[Claim, str]], spans: list[Span]) -> list[list[tuple[str, str, str, str]]]:
+    """``claim_facts(claims, span)`` for every span of ``spans``, in one pass over the claims.
+
+    For spans in reading order that do not overlap (sentences), each claim is put in
+    the spans its sentence overlaps, found by bisection; the facts keep claim order.
+    Other span lists get the plain per-span scan.
+    """
+    if any(a.end > b.start for a, b in zip(spans, spans[1:])):
+        return [claim_facts(claims, span) for span in spans]
+    ends = [span.end for span in spans]
+    out: list[list[tuple[str, str, str, str]]] = [[] for _ in spans]
+    for claim, word in claims:
+        sentence = claim.sentence
+        i = bisect.bisect_right(ends, sentence.start)   # the first span ending after the claim starts
+        while i < len(spans) and spans[i].start < sentence.end:
+            if sentence.overlap(spans[i]) > 0:
+                out[i].extend(claim_facts(((claim, word),), spans[i]))
+            i += 1
+    return out
+
+
 def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
     """Numbers, money, years, capitalised words and quote marks; only true marks are added (0 is implied)."""
     digits = len(_DIGIT.findall(text))
@@ -97,11 +119,11 @@ def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
         if not grams.isdisjoint(_MONEY_WORDS) or any(c in text for c in _CURRENCY):
             feats["money"] = 1.0
     words = text.split()
-    caps = sum(1 for w in words[1:] if w[:1].isupper())
+    caps = sum([w[:1].isupper() for w in words[1:]])
     if caps:
         feats["caps"] = min(4, caps) / 4
     feats[f"len={_log_bin(len(words))}"] = 1.0
-    quotes = sum(text.count(q) for q in _QUOTES)
+    quotes = sum(map(text.count, _QUOTES))
     if quotes:
         feats["quote_marks"] = min(4, quotes) / 4
         if text.lstrip()[:1] in _QUOTES:
@@ -136,9 +158,9 @@ def row_features(row: dict) -> dict[str, float]:
             feats["label_speaker"] = 1.0
         if layout == "headline" and _HEAD_TO.search(text):
             feats["headline_to_verb"] = 1.0
-    for name, cues in _CUES.items():
+    for key, cues in _CUE_KEYS:
         if not grams.isdisjoint(cues):
-            feats["cue=" + name] = 1.0
+            feats[key] = 1.0
     facts = row.get("claims", ())
     kinds = sorted({fact[0] for fact in facts})
     for kind, rule_id, attr, word in facts:
@@ -286,9 +308,9 @@ def result_rows(result: DocumentResult) -> list[dict]:
     """One feature row per pipeline sentence (predict time: layout from the pipeline)."""
     claims = _claims_with_words(result)
     n, text = len(result.sentences), result.doc.text
+    facts = facts_by_span(claims, [Span(s.start, s.end) for s in result.sentences])
     return [{"text": text[s.start:s.end], "layout": s.layout, "index": s.index, "n": n,
-             "paragraph": s.paragraph, "claims": claim_facts(claims, Span(s.start, s.end))}
-            for s in result.sentences]
+             "paragraph": s.paragraph, "claims": f} for s, f in zip(result.sentences, facts)]
 
 
 def article_rows(doc_id: str, items: list[dict], res: Resources, gold_layout: bool = True) -> list[dict]:

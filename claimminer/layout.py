@@ -8,6 +8,7 @@ can carry their layout and the classifier can use it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable
 
@@ -18,6 +19,29 @@ from claimminer.spans import Block
 _LINE = regex.compile(r"[^\n]+")
 _WORD = regex.compile(r"[\p{L}\p{N}]+")
 _CUE_KINDS = ("byline", "prompt", "caption")
+_FLAGS = regex.IGNORECASE | regex.V1
+# Constructs whose result can depend on the direction of matching (back-references,
+# atomic groups, possessive quantifiers, conditionals, recursion, verbs, fuzzy matching).
+_CLASS_OPENING = regex.compile(r"\^?(?:\[|\\[pPwWdDsS]|\.)")
+_DIRECTIONAL = regex.compile(r"\\[1-9gGk]|\(\?(?:>|\(|P=|P>|&|R|[0-9]|r)|\(\*|[*+?}]\+|\{[^}]*[eisd][<=}]")
+
+
+def _line_test(pattern: "regex.Pattern[str]") -> "regex.Pattern[str]":
+    r"""The compiled form used to ask whether ``pattern`` occurs in a line (only truth is used).
+
+    Under ``IGNORECASE | V1`` the regex module folds case fully, and a repeated character
+    class is then slow to try: ``^[\p{L}\p{N} .&'-]{1,40}\s(?:team|staff|...)$`` costs ~50 us
+    on every prose line. A cue that opens with such a class and is anchored at the line end
+    is therefore searched right to left (``regex.REVERSE``), where it fails on the last word.
+    Without the constructs in ``_DIRECTIONAL``, a match exists one way exactly when it
+    exists the other way. Cues that open with a word stay forward: that is cheap already,
+    and reversing them would start on their (slow) trailing classes instead.
+    """
+    source = pattern.pattern
+    if (_CLASS_OPENING.match(source) and source.endswith("$") and not source.endswith("\\$")
+            and not _DIRECTIONAL.search(source)):
+        return regex.compile(source, pattern.flags | regex.REVERSE)
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -33,7 +57,7 @@ class LayoutCues:
     @classmethod
     def from_mapping(cls, data: dict) -> "LayoutCues":
         def compiled(key: str) -> tuple["regex.Pattern[str]", ...]:
-            return tuple(regex.compile(p, regex.IGNORECASE | regex.V1) for p in data.get(key, ()))
+            return tuple(regex.compile(p, _FLAGS) for p in data.get(key, ()))
 
         headline = data.get("headline", {})
         return cls(
@@ -45,6 +69,12 @@ class LayoutCues:
             related_max_words=int(headline.get("related_max_words", 25)),
             no_claims_in=frozenset(data.get("no_claims_in", ())),
         )
+
+    @cached_property
+    def tests(self) -> dict[str, tuple["regex.Pattern[str]", ...]]:
+        """Per cue kind, the patterns as searched by ``classify_lines`` (see ``_line_test``)."""
+        return {kind: tuple(_line_test(p) for p in getattr(self, kind))
+                for kind in ("related_header",) + _CUE_KINDS}
 
     @classmethod
     def from_file(cls, path: Path) -> "LayoutCues":
@@ -74,6 +104,7 @@ def classify_lines(norm: str, cues: LayoutCues) -> list[Block]:
     """Every non-empty line of ``norm`` as a Block with its layout kind."""
     blocks: list[Block] = []
     in_related = False
+    tests = cues.tests
     for index, match in enumerate(_LINE.finditer(norm)):
         start, end = match.span()
         line = norm[start:end].strip()
@@ -84,8 +115,8 @@ def classify_lines(norm: str, cues: LayoutCues) -> list[Block]:
         trail = end - (len(norm[start:end]) - len(norm[start:end].rstrip()))
         words = _words(line)
         kind = "body"
-        cue_kind = next((k for k in _CUE_KINDS if _any(getattr(cues, k), line)), None)
-        if _any(cues.related_header, line):
+        cue_kind = next((k for k in _CUE_KINDS if _any(tests[k], line)), None)
+        if _any(tests["related_header"], line):
             kind, in_related = "related", True
         elif cue_kind is not None:
             # A byline, prompt or caption also ends a related-items block.

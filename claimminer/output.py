@@ -9,6 +9,7 @@ allowed to differ between runs, because it records timings.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -101,13 +102,17 @@ def atomic_write(path: Union[str, Path], data: Union[str, bytes]) -> None:
         handle.write(payload)
 
 
+# Built once: json.dumps with options builds a new encoder on every call.
+_JSONL_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def dumps_jsonl_record(obj: Any) -> str:
     """One JSON Lines record: compact, UTF-8 characters kept, key order as given, ending in ``\\n``.
 
     NaN and infinities are refused (they are not JSON), and U+2028/U+2029 are
     escaped because some line readers treat them as line breaks.
     """
-    line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    line = _JSONL_ENCODER.encode(obj)
     return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
@@ -139,11 +144,11 @@ def sha256_file(path: Union[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def _display_path(path: Path) -> str:
+def _display_path(path: Path, cwd: Optional[Path] = None) -> str:
     """Path relative to the working folder when it lies inside it, else absolute; POSIX form."""
     resolved = path.resolve()
     try:
-        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to(cwd or Path.cwd().resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
 
@@ -166,8 +171,9 @@ def _expand(paths: Iterable[Path]) -> list[Path]:
 def _file_entries(paths: Iterable[Path]) -> list[dict]:
     """One ``{"path", "sha256", "bytes"}`` record per file; a missing file is marked, not fatal."""
     entries = []
+    cwd = Path.cwd().resolve()   # once, not per file
     for path in _expand(paths):
-        entry: dict[str, Any] = {"path": _display_path(path)}
+        entry: dict[str, Any] = {"path": _display_path(path, cwd)}
         try:
             entry["sha256"] = sha256_file(path)
             entry["bytes"] = path.stat().st_size
@@ -180,13 +186,19 @@ def _file_entries(paths: Iterable[Path]) -> list[dict]:
 
 def package_versions(names: Iterable[str] = RECORDED_PACKAGES) -> dict[str, Optional[str]]:
     """Installed versions of ``names`` (None when not installed)."""
-    versions: dict[str, Optional[str]] = {}
+    return dict(_versions(tuple(names)))
+
+
+@functools.lru_cache(maxsize=None)
+def _versions(names: tuple[str, ...]) -> tuple[tuple[str, Optional[str]], ...]:
+    # Read once per process: scanning the installed distributions' metadata takes ~2 ms a name.
+    versions = []
     for name in names:
         try:
-            versions[name] = metadata.version(name)
+            versions.append((name, metadata.version(name)))
         except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
+            versions.append((name, None))
+    return tuple(versions)
 
 
 def build_manifest(

@@ -19,6 +19,7 @@ PRONOUNS_PLURAL = frozenset({"they", "them", "we"})
 PRONOUNS_GROUP = PRONOUNS_SINGULAR | PRONOUNS_PLURAL | frozenset({"i", "you"})
 ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
+_APPOSITION = regex.compile(r"\s*[,(]")   # where an apposition or parenthetical starts
 # When no rule set is given (tests, library use): a few role words and organisation heads.
 DEFAULT_ROLE_WORDS = frozenset("president prime minister secretary senator governor general leader mayor chief "
                                "spokesman spokeswoman director chairman mr mrs ms dr gen sen rep".split())
@@ -54,7 +55,7 @@ def person_name(source: str, lists: SpeakerWords | None = None) -> str | None:
     negotiator"); the name is the run of capitalised words after the last title or role.
     """
     lists = lists or SpeakerWords()
-    head = regex.split(r"\s*[,(]", source, maxsplit=1)[0]
+    head = _APPOSITION.split(source, maxsplit=1)[0]
     if "'s" in head.lower() or "\u2019s" in head.lower():
         return None
     words = _words(head)

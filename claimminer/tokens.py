@@ -33,10 +33,23 @@ def span_tokenize(norm: str, start: int = 0, end: int | None = None) -> Iterator
         yield match.span()
 
 
+# Token is a frozen dataclass, whose __init__ sets every field through object.__setattr__;
+# tokens are made by the ten thousand, so tokenize fills the slots directly (the same object).
+_NEW = object.__new__
+_SET_START, _SET_END = Token.start.__set__, Token.end.__set__    # type: ignore[attr-defined]
+_SET_NORM, _SET_LOWER = Token.norm.__set__, Token.lower.__set__  # type: ignore[attr-defined]
+
+
 def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, ...]:
     """Tokens of ``norm[start:end]``, each carrying its normalised and lower-cased text."""
     out = []
-    for s, e in span_tokenize(norm, start, end):
-        surface = norm[s:e]
-        out.append(Token(s, e, surface, surface.lower()))
+    for match in _TOKEN.finditer(norm, start, len(norm) if end is None else end):
+        surface = match.group()
+        s, e = match.span()
+        token = _NEW(Token)
+        _SET_START(token, s)
+        _SET_END(token, e)
+        _SET_NORM(token, surface)
+        _SET_LOWER(token, surface.lower())
+        out.append(token)
     return tuple(out)

@@ -74,6 +74,20 @@ def test_json_round_trip_and_fast_scorer_agree(small_model, res):
     assert np.allclose(a[0], fast[0], atol=1e-12) and np.allclose(a[1], fast[1], atol=1e-12)
 
 
+def test_fast_scorer_features_are_the_models_features(small_model, res):
+    # The scorer builds one sparse matrix per document; it must hold what the fitted union computes.
+    rows = features.labelled_rows(res, {d: v for d, v in list(features.load_labelled().items())[6:12]})
+    fast = classify.FastScorer(small_model)
+    mine, theirs = fast.features(rows), small_model.features_.transform(rows).tocsr()
+    assert mine.shape == theirs.shape
+    assert np.allclose(mine.toarray(), theirs.toarray(), atol=1e-12)
+    assert np.array_equal(mine.toarray() != 0, theirs.toarray() != 0)
+    p_rep, p_type = small_model.predict_proba(rows)
+    f_rep, f_type = fast.predict_proba(rows)
+    assert np.allclose(p_rep, f_rep, atol=1e-12) and np.allclose(p_type, f_type, atol=1e-12)
+    assert fast.features([]).shape == (0, len(fast.weights))
+
+
 def test_training_is_deterministic(res):
     docs = features.load_labelled()
     keep = {d: docs[d] for d in sorted(docs)[:12]}

@@ -26,3 +26,17 @@ def test_a_poll_named_after_a_wire_agency_is_prose_not_a_caption() -> None:
 def test_claims_are_not_taken_from_bylines() -> None:
     cues = LayoutCues.from_file(default_rules_dir() / "layout.yaml")
     assert {"byline", "prompt", "caption"} <= cues.no_claims_in
+
+
+def test_line_tests_agree_with_the_cues_as_written() -> None:
+    # classify_lines may search a cue right to left (speed); whether it matches must not change,
+    # including under full case folding, where "ss" can stand for one letter ("ß").
+    cues = LayoutCues.from_file(default_rules_dir() / "layout.yaml")
+    lines = ["Associated Press staff", "ss" * 25 + " staff", "x" * 39 + "ss team", "a" * 45 + " staff",
+             "By Jane Doe", "Reuters", "Photo: a march", "Crowds gather. REUTERS/Jane Doe",
+             "The latest Reuters/Ipsos poll shows a close race.", "Officials met on Monday.",
+             "Sign up for our newsletter today", "Related Items", "Newsroom Staff", "Straße staff"]
+    for kind, tests in cues.tests.items():
+        for pattern, test in zip(getattr(cues, kind), tests):
+            for line in lines:
+                assert bool(pattern.search(line)) == bool(test.search(line)), (pattern.pattern, line)
