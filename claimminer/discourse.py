@@ -63,9 +63,11 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
             if sentence is None or sentence.paragraph != para:
                 break
             # Another cue before the next quotation (", adding, “...”") starts an attribution of its own.
-            own_cue = claim.role("cue")
+            # The claim's own cue, and cues inside its source ("said X, who backed Y,"), do not count.
+            own_cue, own_source = claim.role("cue"), claim.role("source")
             between = [c for c in cues[bisect.bisect_left(cues, end):] if c < quote.start
-                       and (own_cue is None or c != own_cue.start)]
+                       and (own_cue is None or c != own_cue.start)
+                       and not (own_source is not None and own_source.start <= c < own_source.end)]
             if between:
                 break
             in_own = own.start <= quote.start < own.end

@@ -85,3 +85,10 @@ def test_a_cue_inside_the_quotation_does_not_stop_it(res) -> None:
     cues = [cue for cue, _ in _attributions(text, res)]
     assert cues == ["said"]
     assert _attributions(text, res)[0][1].endswith("move soon.\u201d")
+
+
+def test_a_cue_inside_the_speaker_description_does_not_stop_the_quotation(res) -> None:
+    # A regression: 'the only senator to endorse Sanders' stopped the split quotation.
+    text = ("\u201cWe should drop the rule,\u201d said Ann Lee, the only senator to endorse the mayor. "
+            "\u201cIt is out of step with the party.\u201d")
+    assert _attributions(text, res) == [("said", text)]
