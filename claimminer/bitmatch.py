@@ -75,7 +75,7 @@ class CompiledRule:
             self.required |= table.required_bit[words]
         self.layer = rule.kind == "layer"
         # Layer rules whose every element is part of the span need ends only, no captures.
-        self.spans_only = self.layer and all(s.capture == "span" for s in self.steps)
+        self.spans_only = self.layer and rule.regex is None and all(s.capture == "span" for s in self.steps)
 
 
 class Program:
@@ -484,8 +484,12 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
     return True
 
 
-def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
-    """All matches of a token-pattern rule that passed its word prefilter (the reference's results)."""
+def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
+    """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
+
+    ``ends_only`` (span-only layer rules): ``(start token, end token)`` pairs instead of
+    matches, for callers that only register layer spans and never look at the matches.
+    """
     bits = view.bits or program.bits(view)
     compiled = program.compiled[rule.id]
     if compiled.anchor_run and not _has_run(compiled.anchor_run, view, bits):
@@ -503,12 +507,12 @@ def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
             return []
     counter = [0]
     try:
-        return _match(compiled, view, bits, counter)
+        return _match(compiled, view, bits, counter, ends_only)
     finally:
         view.steps += counter[0]
 
 
-def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> list[Match]:
+def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends_only: bool = False) -> list:
     steps = compiled.steps
     reach = _starts(compiled.first, view, bits)
     if not reach:
@@ -566,7 +570,11 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
         start = low.bit_length() - 1
         starts ^= low
         if compiled.spans_only:
-            out.extend(_layer_matches(steps, rule, view, bits, feasible, start, counter))
+            ends = _layer_ends_from(steps, bits, view, feasible, start, counter)
+            if ends_only:
+                out.extend((start, end) for end in ends)
+            else:
+                out.extend(new_match(rule, (("span", span),), span) for span in (bits.span(start, end) for end in ends))
         elif compiled.layer:
             # The layer span is a capture inside the match: the first match for each distinct end.
             seen: set[int] = set()
@@ -585,9 +593,8 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
     return out
 
 
-def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[int], start: int,
-                   counter: list) -> list[Match]:
-    """Every end of a match from ``start`` (longest first, at most LAYER_LIMIT), as layer matches."""
+def _layer_ends_from(steps, bits: SentenceBits, view, feasible: list[int], start: int, counter: list) -> list[int]:
+    """Every end token of a match from ``start``, longest first, at most LAYER_LIMIT."""
     reach = 1 << start
     masks = bits.class_masks
     for index, step in enumerate(steps):
@@ -608,10 +615,8 @@ def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[i
     counter[0] += len(steps)
     reach &= ~((2 << start) - 1)  # a layer span holds at least one token
     out = []
-    tokens = view.tokens
     while reach and len(out) < LAYER_LIMIT:
         end = reach.bit_length() - 1
         reach ^= 1 << end
-        span = bits.span(start, end)
-        out.append(new_match(rule, (("span", span),), span))
+        out.append(end)
     return out

@@ -58,12 +58,12 @@ class SentenceView:
     layer_starts: dict[str, int] = field(default_factory=dict)           # layer -> bit set of its starts
     bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
     program: object = None         # the rule book compiled for the fast engine (None: reference engine)
+    keep_layer_matches: bool = True  # False: layers register spans only (extraction never reads layer matches)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
         if name not in self.ready:
             self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
-            starts = [t.start for t in self.tokens]
             program = self.program
             if program is not None:
                 present = program.bits(self).present
@@ -71,7 +71,14 @@ class SentenceView:
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
             for rule in rules:
+                if program is not None and not self.keep_layer_matches and program.compiled[rule.id].spans_only:
+                    # Span-only layer rules: register (start, end) token pairs, no match objects.
+                    span = self.bits.span
+                    for first, last in _guarded(rule, self, self.timeouts, True):
+                        self.add_layer_span(name, first, last, span(first, last))
+                    continue
                 matches = _guarded(rule, self, self.timeouts)
+                starts = [t.start for t in self.tokens]
                 for m in matches:
                     span = m.capture("span") or m.span
                     first = bisect.bisect_left(starts, span.start)
@@ -156,11 +163,11 @@ def _passes(rule: Rule, view: SentenceView) -> bool:
     return True
 
 
-def _match_passed(rule: Rule, view: SentenceView) -> list[Match]:
+def _match_passed(rule: Rule, view: SentenceView, ends_only: bool = False) -> list:
     if rule.regex is not None:
         return _match_regex(rule, view)
     if view.program is not None:
-        return bitmatch.match_tokens(view.program, rule, view)
+        return bitmatch.match_tokens(view.program, rule, view, ends_only)
     return refmatch.match_tokens(rule, view)
 
 
@@ -210,14 +217,14 @@ def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
     return out
 
 
-def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
+def _guarded(rule: Rule, view: SentenceView, timeouts: list, ends_only: bool = False) -> list:
     """A rule that passed its prefilter, matched; one that runs out of budget is reported and skipped.
 
     Timed per rule when the caller asked (``rules stats``).
     """
     started = time.perf_counter() if view.timer is not None else 0.0
     try:
-        return _match_passed(rule, view)
+        return _match_passed(rule, view, ends_only)
     except (Budget, TimeoutError, RecursionError) as err:
         kind = {TimeoutError: "regex timeout", RecursionError: "pattern too deep for this sentence"}.get(
             type(err), f"more than {STEP_BUDGET} steps")
@@ -232,10 +239,12 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
               all_layers: bool = False, timer: dict | None = None, engine: str = "fast") -> list[Match]:
     """Run the claim rules stage by stage; layers are computed when a rule first needs them.
 
-    With ``all_layers`` every layer is computed (for rule tests and statistics).
+    With ``all_layers`` every layer is computed and its matches returned (for rule tests and
+    statistics); otherwise the fast engine keeps only the spans of span-only layers.
     ``engine="reference"`` matches with the backtracking reference engine (for tests).
     """
     program = view.program = compiled(book, engine)
+    view.keep_layer_matches = all_layers
     view.text = text
     view.timeouts = timeouts
     view.timer = timer
