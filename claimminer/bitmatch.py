@@ -487,8 +487,8 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
 def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
 
-    ``ends_only`` (span-only layer rules): ``(start token, end token)`` pairs instead of
-    matches, for callers that only register layer spans and never look at the matches.
+    ``ends_only`` (span-only layer rules): ``(start token, end tokens longest first)`` pairs
+    instead of matches, for callers that only register layer spans and never look at matches.
     """
     bits = view.bits or program.bits(view)
     compiled = program.compiled[rule.id]
@@ -572,7 +572,8 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends
         if compiled.spans_only:
             ends = _layer_ends_from(steps, bits, view, feasible, start, counter)
             if ends_only:
-                out.extend((start, end) for end in ends)
+                if ends:
+                    out.append((start, ends))
             else:
                 out.extend(new_match(rule, (("span", span),), span) for span in (bits.span(start, end) for end in ends))
         elif compiled.layer:

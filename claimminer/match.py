@@ -72,10 +72,9 @@ class SentenceView:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
             for rule in rules:
                 if program is not None and not self.keep_layer_matches and program.compiled[rule.id].spans_only:
-                    # Span-only layer rules: register (start, end) token pairs, no match objects.
-                    span = self.bits.span
-                    for first, last in _guarded(rule, self, self.timeouts, True):
-                        self.add_layer_span(name, first, last, span(first, last))
+                    # Span-only layer rules: register token spans, no match objects.
+                    for first, ends in _guarded(rule, self, self.timeouts, True):
+                        self.add_layer_ends(name, first, ends)
                     continue
                 matches = _guarded(rule, self, self.timeouts)
                 starts = [t.start for t in self.tokens]
@@ -137,6 +136,30 @@ class SentenceView:
         if bits is None:
             bits = self.layer_bits[name] = {}
         bits[first] = bits.get(first, 0) | (1 << last)
+        self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
+
+    def add_layer_ends(self, name: str, first: int, ends: list[int]) -> None:
+        """Register the token spans ``first`` .. each of ``ends`` (longest first) in layer ``name``.
+
+        Same result as ``add_layer_span`` for each; a start seen for the first time takes
+        the list as it is (strictly decreasing ends are already in layer order).
+        """
+        starts = self.layers.get(name)
+        if starts is None:
+            starts = self.layers[name] = {}
+        span = self.bits.span
+        if first in starts:
+            for last in ends:
+                self.add_layer_span(name, first, last, span(first, last))
+            return
+        starts[first] = [(last, span(first, last)) for last in ends]
+        mask = 0
+        for last in ends:
+            mask |= 1 << last
+        bits = self.layer_bits.get(name)
+        if bits is None:
+            bits = self.layer_bits[name] = {}
+        bits[first] = mask
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
 
 
