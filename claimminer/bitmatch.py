@@ -168,6 +168,17 @@ def _once(step: Step, view, bits: SentenceBits) -> int:
     return bits.sentence_end() & bits.positions
 
 
+def _layer_step(view, name: str, hits: int) -> int:
+    """Positions after one span of (computed) layer ``name`` from any of the start tokens ``hits``."""
+    table = view.layer_bits[name] if hits else _NONE
+    out = 0
+    while hits:
+        low = hits & -hits
+        hits ^= low
+        out |= table[low.bit_length() - 1]
+    return out
+
+
 def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
     """Positions after one match of ``step`` from any position in ``reach`` (``nonempty``: ends > start)."""
     kind = step.kind
@@ -533,6 +544,8 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends
                 reach &= mask
             else:
                 reach &= ~mask
+        elif step.kind == LAYER and op == "":
+            reach = _layer_step(view, step.layer, reach & _layer_starts(view, step.layer))
         else:
             reach = _advance(step, view, bits, reach, counter)
         if not reach:
@@ -610,6 +623,8 @@ def _layer_ends_from(steps, bits: SentenceBits, view, feasible: list[int], start
                 reach &= mask
             else:
                 reach &= ~mask
+        elif step.kind == LAYER and op == "":   # the forward pass computed the layer
+            reach = _layer_step(view, step.layer, reach & view.layer_starts.get(step.layer, 0))
         else:
             reach = _advance(step, view, bits, reach, counter)
         reach &= feasible[index + 1]
