@@ -583,7 +583,11 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends
         start = low.bit_length() - 1
         starts ^= low
         if compiled.spans_only:
-            ends = _layer_ends_from(steps, bits, view, feasible, start, counter)
+            if low == feasible[0]:   # the only start: every end the passes found is one of its own
+                counter[0] += last
+                ends = _longest_ends(feasible[last], start)
+            else:
+                ends = _layer_ends_from(steps, bits, view, feasible, start, counter)
             if ends_only:
                 if ends:
                     out.append((start, ends))
@@ -629,7 +633,12 @@ def _layer_ends_from(steps, bits: SentenceBits, view, feasible: list[int], start
             reach = _advance(step, view, bits, reach, counter)
         reach &= feasible[index + 1]
     counter[0] += len(steps)
-    reach &= ~((2 << start) - 1)  # a layer span holds at least one token
+    return _longest_ends(reach, start)
+
+
+def _longest_ends(reach: int, start: int) -> list[int]:
+    """The ends in ``reach`` of spans from ``start`` (at least one token), longest first, at most LAYER_LIMIT."""
+    reach &= ~((2 << start) - 1)
     out = []
     while reach and len(out) < LAYER_LIMIT:
         end = reach.bit_length() - 1
