@@ -656,6 +656,8 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
                 reach &= mask
             else:
                 reach &= ~mask
+        elif step.kind == LAYER and op == "":
+            reach = _lane_layer(view, step.layer, reach & _layer_starts(view, step.layer) * lanes, width, False)
         else:
             reach = _lane_advance(step, view, bits, reach, lanes, width, counter)
         if feasible is not None:
@@ -665,7 +667,12 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
             return []
     counter[0] += len(steps) * len(origins)
     lane_mask = (1 << width) - 1
-    return [(start, _longest_ends(reach >> (i * width) & lane_mask, start)) for i, start in enumerate(origins)]
+    out = []
+    for i, start in enumerate(origins):
+        ends = reach >> (i * width) & lane_mask
+        if ends >> (start + 1):   # some end after the start: a span of at least one token
+            out.append((start, _longest_ends(ends, start)))
+    return out
 
 
 def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int,
@@ -675,24 +682,17 @@ def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, 
     if kind == SIMPLE:
         return (reach & bits.class_mask(step.cls) * lanes) << 1
     out = 0
-    if kind == LAYER or kind == LEXICON:
-        if kind == LAYER:
-            hits = reach & _layer_starts(view, step.layer) * lanes
-            table = view.layer_bits.get(step.layer, _NONE)
-        else:
-            lexicon = bits.lexicon_table(step.lexicon)
-            hits = reach & bits.lexicon_starts[id(step.lexicon)] * lanes
+    if kind == LAYER:
+        return _lane_layer(view, step.layer, reach & _layer_starts(view, step.layer) * lanes, width, nonempty)
+    if kind == LEXICON:
+        lexicon = bits.lexicon_table(step.lexicon)
+        hits = reach & bits.lexicon_starts[id(step.lexicon)] * lanes
         while hits:
             low = hits & -hits
             hits ^= low
             lane, at = divmod(low.bit_length() - 1, width)
-            if kind == LAYER:
-                ends = table[at] & ~((2 << at) - 1) if nonempty else table[at]
-            else:
-                ends = 0
-                for end in lexicon[at]:
-                    ends |= 1 << end
-            out |= ends << (lane * width)
+            for end in lexicon[at]:
+                out |= 1 << (lane * width + end)
     elif kind == REST:
         table = _rest_table(view, bits, step.rest)
         hits = reach & bits.rest_starts[step.rest] * lanes
@@ -703,6 +703,19 @@ def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, 
             out |= 1 << (lane * width + table[at])
     elif not nonempty:
         out = reach & (lanes if kind == START else bits.sentence_end() * lanes)
+    return out
+
+
+def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
+    """Lanes after one span of (computed) layer ``name`` from the lane positions ``hits``."""
+    table = view.layer_bits[name] if hits else _NONE
+    out = 0
+    while hits:
+        low = hits & -hits
+        hits ^= low
+        lane, at = divmod(low.bit_length() - 1, width)
+        ends = table[at] & ~((2 << at) - 1) if nonempty else table[at]
+        out |= ends << (lane * width)
     return out
 
 
