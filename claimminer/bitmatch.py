@@ -18,7 +18,8 @@ sentence (``tokenbits``). Per rule and sentence:
    capture context enumerate matches in order (``_search``, step budget).
 
 Layers without context need no walk: their ends from a start are step 1 run
-from that start alone. One-token repeats jump to their exits, longest first.
+from that start alone, for all starts at once in lanes of one integer
+(``_lane_ends``). One-token repeats jump to their exits, longest first.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from claimminer.tokenbits import FeatureTable, SentenceBits
 
 SIMPLE, LAYER, LEXICON, REST, START, END = range(6)
 LAYER_LIMIT = 8   # ends kept per start token of a layer, longest first (as the reference)
+LANES = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
 
 
 class Step:
@@ -75,7 +77,7 @@ class CompiledRule:
             self.required |= table.required_bit[words]
         self.layer = rule.kind == "layer"
         # Layer rules whose every element is part of the span need ends only, no captures.
-        self.spans_only = self.layer and all(s.capture == "span" for s in self.steps)
+        self.spans_only = self.layer and rule.regex is None and all(s.capture == "span" for s in self.steps)
 
 
 class Program:
@@ -166,6 +168,17 @@ def _once(step: Step, view, bits: SentenceBits) -> int:
     if kind == START:
         return 1
     return bits.sentence_end() & bits.positions
+
+
+def _layer_step(view, name: str, hits: int) -> int:
+    """Positions after one span of (computed) layer ``name`` from any of the start tokens ``hits``."""
+    table = view.layer_bits[name] if hits else _NONE
+    out = 0
+    while hits:
+        low = hits & -hits
+        hits ^= low
+        out |= table[low.bit_length() - 1]
+    return out
 
 
 def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
@@ -484,8 +497,12 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
     return True
 
 
-def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
-    """All matches of a token-pattern rule that passed its word prefilter (the reference's results)."""
+def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
+    """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
+
+    ``ends_only`` (span-only layer rules): ``(start token, end tokens longest first)`` pairs
+    instead of matches, for callers that only register layer spans and never look at matches.
+    """
     bits = view.bits or program.bits(view)
     compiled = program.compiled[rule.id]
     if compiled.anchor_run and not _has_run(compiled.anchor_run, view, bits):
@@ -503,16 +520,20 @@ def match_tokens(program: Program, rule: Rule, view) -> list[Match]:
             return []
     counter = [0]
     try:
-        return _match(compiled, view, bits, counter)
+        return _match(compiled, view, bits, counter, ends_only)
     finally:
         view.steps += counter[0]
 
 
-def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> list[Match]:
+def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends_only: bool = False) -> list:
     steps = compiled.steps
     reach = _starts(compiled.first, view, bits)
     if not reach:
         return []
+    if compiled.spans_only and reach.bit_count() <= LANES:
+        # Few candidate starts: one pass with each start in its own lane replaces the
+        # forward, backward and per-start passes (starts that cannot complete end empty).
+        return _span_results(compiled.rule, bits, _lane_ends(steps, view, bits, None, reach, counter), ends_only)
     masks = bits.class_masks
     reaches = [reach]
     for step in steps:     # 1. forward (one-token elements inline: they are most of them)
@@ -529,6 +550,8 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
                 reach &= mask
             else:
                 reach &= ~mask
+        elif step.kind == LAYER and op == "":
+            reach = _layer_step(view, step.layer, reach & _layer_starts(view, step.layer))
         else:
             reach = _advance(step, view, bits, reach, counter)
         if not reach:
@@ -560,14 +583,20 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
     counter[0] += last
     starts = feasible[0]
     rule = compiled.rule
+    if compiled.spans_only:
+        if not starts & (starts - 1):   # the only start: every end the passes found is one of its own
+            counter[0] += last
+            start = starts.bit_length() - 1
+            pairs = [(start, _longest_ends(feasible[last], start))]
+        else:
+            pairs = _lane_ends(steps, view, bits, feasible, starts, counter)
+        return _span_results(rule, bits, pairs, ends_only)
     out: list[Match] = []
     while starts:          # 3. from each start that can complete
         low = starts & -starts
         start = low.bit_length() - 1
         starts ^= low
-        if compiled.spans_only:
-            out.extend(_layer_matches(steps, rule, view, bits, feasible, start, counter))
-        elif compiled.layer:
+        if compiled.layer:
             # The layer span is a capture inside the match: the first match for each distinct end.
             seen: set[int] = set()
             for end, chain in _search(steps, view, bits, feasible, repeats, start, counter):
@@ -585,15 +614,40 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list) -> l
     return out
 
 
-def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[int], start: int,
-                   counter: list) -> list[Match]:
-    """Every end of a match from ``start`` (longest first, at most LAYER_LIMIT), as layer matches."""
-    reach = 1 << start
+def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) -> list:
+    """A span-only layer rule's results: (start, ends) pairs that have ends, or their matches."""
+    if ends_only:
+        return [pair for pair in pairs if pair[1]]
+    return [new_match(rule, (("span", span),), span)
+            for start, ends in pairs for span in (bits.span(start, end) for end in ends)]
+
+
+def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
+               counter: list) -> list[tuple[int, list[int]]]:
+    """Every start's match ends (longest first, at most LAYER_LIMIT), all starts in one pass.
+
+    The pattern is run forward (kept to ``feasible`` positions when given), each
+    start apart: start number ``i`` moves in lane ``i`` of one integer: bits ``i * width`` onwards,
+    ``width`` = tokens + 2 so a shift never crosses lanes. A token set applies to every
+    lane once multiplied by ``lanes`` (bit 0 of each lane): the one-token steps cost the
+    same for all starts as for one.
+    """
+    width = bits.n + 2
+    origins = []
+    reach = lanes = 0
+    while starts:
+        low = starts & -starts
+        starts ^= low
+        lane = len(origins) * width
+        origins.append(low.bit_length() - 1)
+        reach |= low << lane
+        lanes |= 1 << lane
     masks = bits.class_masks
     for index, step in enumerate(steps):
         op = step.op
         if step.kind == SIMPLE and op != "*":
-            mask = masks[step.cls]
+            mask = masks.get(step.cls)
+            mask = (bits.class_mask(step.cls) if mask is None else mask) * lanes
             if op == "":
                 reach = (reach & mask) << 1
             elif op == "?":
@@ -602,16 +656,112 @@ def _layer_matches(steps, rule: Rule, view, bits: SentenceBits, feasible: list[i
                 reach &= mask
             else:
                 reach &= ~mask
+        elif step.kind == LAYER and op == "":
+            reach = _lane_layer(view, step.layer, reach & _layer_starts(view, step.layer) * lanes, width, False)
         else:
-            reach = _advance(step, view, bits, reach, counter)
-        reach &= feasible[index + 1]
-    counter[0] += len(steps)
-    reach &= ~((2 << start) - 1)  # a layer span holds at least one token
+            reach = _lane_advance(step, view, bits, reach, lanes, width, counter)
+        if feasible is not None:
+            reach &= feasible[index + 1] * lanes
+        elif not reach:
+            counter[0] += index + 1
+            return []
+    counter[0] += len(steps) * len(origins)
+    lane_mask = (1 << width) - 1
     out = []
-    tokens = view.tokens
+    for i, start in enumerate(origins):
+        ends = reach >> (i * width) & lane_mask
+        if ends >> (start + 1):   # some end after the start: a span of at least one token
+            out.append((start, _longest_ends(ends, start)))
+    return out
+
+
+def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int,
+                  nonempty: bool = False) -> int:
+    """``_forward`` on lanes (see ``_lane_ends``)."""
+    kind = step.kind
+    if kind == SIMPLE:
+        return (reach & bits.class_mask(step.cls) * lanes) << 1
+    out = 0
+    if kind == LAYER:
+        return _lane_layer(view, step.layer, reach & _layer_starts(view, step.layer) * lanes, width, nonempty)
+    if kind == LEXICON:
+        lexicon = bits.lexicon_table(step.lexicon)
+        hits = reach & bits.lexicon_starts[id(step.lexicon)] * lanes
+        while hits:
+            low = hits & -hits
+            hits ^= low
+            lane, at = divmod(low.bit_length() - 1, width)
+            for end in lexicon[at]:
+                out |= 1 << (lane * width + end)
+    elif kind == REST:
+        table = _rest_table(view, bits, step.rest)
+        hits = reach & bits.rest_starts[step.rest] * lanes
+        while hits:
+            low = hits & -hits
+            hits ^= low
+            lane, at = divmod(low.bit_length() - 1, width)
+            out |= 1 << (lane * width + table[at])
+    elif not nonempty:
+        out = reach & (lanes if kind == START else bits.sentence_end() * lanes)
+    return out
+
+
+def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
+    """Lanes after one span of (computed) layer ``name`` from the lane positions ``hits``."""
+    table = view.layer_bits[name] if hits else _NONE
+    out = 0
+    while hits:
+        low = hits & -hits
+        hits ^= low
+        lane, at = divmod(low.bit_length() - 1, width)
+        ends = table[at] & ~((2 << at) - 1) if nonempty else table[at]
+        out |= ends << (lane * width)
+    return out
+
+
+def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
+    """``_advance`` on lanes (see ``_lane_ends``)."""
+    op = step.op
+    if op == "":
+        return _lane_forward(step, view, bits, reach, lanes, width)
+    if op == "?":
+        return reach | _lane_forward(step, view, bits, reach, lanes, width)
+    if op == "=":
+        return reach & _once(step, view, bits) * lanes
+    if op == "!":
+        return reach & ~(_once(step, view, bits) * lanes)
+    level, out = reach, 0
+    for count in range(step.low):
+        level = _lane_forward(step, view, bits, level, lanes, width, True)
+        counter[0] += 1
+        if not level:
+            return 0
+    if step.high is not None:
+        out = level
+        for count in range(step.low, step.high):
+            level = _lane_forward(step, view, bits, level, lanes, width, True)
+            counter[0] += 1
+            if not level:
+                break
+            out |= level
+        return out
+    if step.kind == SIMPLE:
+        mask = bits.class_mask(step.cls) * lanes
+        return level | (((level & mask) + mask) ^ mask)
+    out = frontier = level
+    while frontier:
+        frontier = _lane_forward(step, view, bits, frontier, lanes, width, True) & ~out
+        counter[0] += 1
+        out |= frontier
+    return out
+
+
+def _longest_ends(reach: int, start: int) -> list[int]:
+    """The ends in ``reach`` of spans from ``start`` (at least one token), longest first, at most LAYER_LIMIT."""
+    reach &= ~((2 << start) - 1)
+    out = []
     while reach and len(out) < LAYER_LIMIT:
         end = reach.bit_length() - 1
         reach ^= 1 << end
-        span = bits.span(start, end)
-        out.append(new_match(rule, (("span", span),), span))
+        out.append(end)
     return out

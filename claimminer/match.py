@@ -58,12 +58,12 @@ class SentenceView:
     layer_starts: dict[str, int] = field(default_factory=dict)           # layer -> bit set of its starts
     bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
     program: object = None         # the rule book compiled for the fast engine (None: reference engine)
+    keep_layer_matches: bool = True  # False: layers register spans only (extraction never reads layer matches)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
         if name not in self.ready:
             self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
-            starts = [t.start for t in self.tokens]
             program = self.program
             if program is not None:
                 present = program.bits(self).present
@@ -71,7 +71,13 @@ class SentenceView:
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
             for rule in rules:
+                if program is not None and not self.keep_layer_matches and program.compiled[rule.id].spans_only:
+                    # Span-only layer rules: register token spans, no match objects.
+                    for first, ends in _guarded(rule, self, self.timeouts, True):
+                        self.add_layer_ends(name, first, ends)
+                    continue
                 matches = _guarded(rule, self, self.timeouts)
+                starts = [t.start for t in self.tokens]
                 for m in matches:
                     span = m.capture("span") or m.span
                     first = bisect.bisect_left(starts, span.start)
@@ -132,6 +138,30 @@ class SentenceView:
         bits[first] = bits.get(first, 0) | (1 << last)
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
 
+    def add_layer_ends(self, name: str, first: int, ends: list[int]) -> None:
+        """Register the token spans ``first`` .. each of ``ends`` (longest first) in layer ``name``.
+
+        Same result as ``add_layer_span`` for each; a start seen for the first time takes
+        the list as it is (strictly decreasing ends are already in layer order).
+        """
+        starts = self.layers.get(name)
+        if starts is None:
+            starts = self.layers[name] = {}
+        span = self.bits.span
+        if first in starts:
+            for last in ends:
+                self.add_layer_span(name, first, last, span(first, last))
+            return
+        starts[first] = [(last, span(first, last)) for last in ends]
+        mask = 0
+        for last in ends:
+            mask |= 1 << last
+        bits = self.layer_bits.get(name)
+        if bits is None:
+            bits = self.layer_bits[name] = {}
+        bits[first] = mask
+        self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
+
 
 def _layer_order(item: tuple[int, Span]) -> tuple:
     """Spans of one start token: longest first (then the longer text, then the earlier start)."""
@@ -156,11 +186,11 @@ def _passes(rule: Rule, view: SentenceView) -> bool:
     return True
 
 
-def _match_passed(rule: Rule, view: SentenceView) -> list[Match]:
+def _match_passed(rule: Rule, view: SentenceView, ends_only: bool = False) -> list:
     if rule.regex is not None:
         return _match_regex(rule, view)
     if view.program is not None:
-        return bitmatch.match_tokens(view.program, rule, view)
+        return bitmatch.match_tokens(view.program, rule, view, ends_only)
     return refmatch.match_tokens(rule, view)
 
 
@@ -210,14 +240,14 @@ def _match_regex(rule: Rule, view: SentenceView) -> list[Match]:
     return out
 
 
-def _guarded(rule: Rule, view: SentenceView, timeouts: list) -> list[Match]:
+def _guarded(rule: Rule, view: SentenceView, timeouts: list, ends_only: bool = False) -> list:
     """A rule that passed its prefilter, matched; one that runs out of budget is reported and skipped.
 
     Timed per rule when the caller asked (``rules stats``).
     """
     started = time.perf_counter() if view.timer is not None else 0.0
     try:
-        return _match_passed(rule, view)
+        return _match_passed(rule, view, ends_only)
     except (Budget, TimeoutError, RecursionError) as err:
         kind = {TimeoutError: "regex timeout", RecursionError: "pattern too deep for this sentence"}.get(
             type(err), f"more than {STEP_BUDGET} steps")
@@ -232,10 +262,12 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
               all_layers: bool = False, timer: dict | None = None, engine: str = "fast") -> list[Match]:
     """Run the claim rules stage by stage; layers are computed when a rule first needs them.
 
-    With ``all_layers`` every layer is computed (for rule tests and statistics).
+    With ``all_layers`` every layer is computed and its matches returned (for rule tests and
+    statistics); otherwise the fast engine keeps only the spans of span-only layers.
     ``engine="reference"`` matches with the backtracking reference engine (for tests).
     """
     program = view.program = compiled(book, engine)
+    view.keep_layer_matches = all_layers
     view.text = text
     view.timeouts = timeouts
     view.timer = timer
