@@ -39,10 +39,7 @@ _MONEY_WORDS = frozenset({"euro", "euros", "dollar", "dollars", "pound", "pounds
                           "billion", "million", "bn", "m"})
 _TAIL_SPEAKER = regex.compile(r":\s*[\p{Lu}][\p{L}'’. -]{1,40}$")
 _LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
-_WORD = regex.compile(r"[\p{L}\p{N}]+")
 _TOKEN = re.compile(r"\w+|[\"“”?%$€£:]")
-_TAIL_SPEAKER = regex.compile(r":\s*[\p{Lu}][\p{L}'’. -]{1,40}$")
-_LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
 # cue words and bigrams, checked against the sentence's word_grams set (regexes were too slow)
 _CUES = {name: frozenset(words.split("|")) for name, words in {
     "first_person": "i|we|our|my|us",
