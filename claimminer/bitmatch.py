@@ -23,7 +23,7 @@ from that start alone, for all starts at once in lanes of one integer
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend, new_match
 from claimminer.patterns import Element
@@ -237,27 +237,33 @@ def _backward(step: Step, view, bits: SentenceBits, target: int, nonempty: bool 
     return out
 
 
-def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
-    """Positions after ``step`` with its operator, from any position in ``reach``."""
+def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask: Callable[[], int],
+              counter: list) -> int:
+    """Positions after ``step`` with its operator, given ``forward(reach, nonempty)`` for one match.
+
+    ``once()`` gives where the element matches (for ``=`` / ``!``) and ``run_mask()`` the
+    positions of passing tokens of a one-token element; the plain and the lane passes
+    share this operator logic and differ only in these three.
+    """
     op = step.op
     if op == "":
-        return _forward(step, view, bits, reach)
+        return forward(reach, False)
     if op == "?":
-        return reach | _forward(step, view, bits, reach)
+        return reach | forward(reach, False)
     if op == "=":
-        return reach & _once(step, view, bits)
+        return reach & once()
     if op == "!":
-        return reach & ~_once(step, view, bits)
+        return reach & ~once()
     level, out = reach, 0   # repetition: ``level`` holds the positions after exactly ``count`` matches
     for count in range(step.low):
-        level = _forward(step, view, bits, level, True)
+        level = forward(level, True)
         counter[0] += 1
         if not level:
             return 0
     if step.high is not None:
         out = level
         for count in range(step.low, step.high):
-            level = _forward(step, view, bits, level, True)
+            level = forward(level, True)
             counter[0] += 1
             if not level:
                 break
@@ -265,14 +271,20 @@ def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) ->
         return out
     if step.kind == SIMPLE:
         # Runs of passing tokens: adding the run's mask carries each start to the run's end.
-        mask = bits.class_mask(step.cls)
+        mask = run_mask()
         return level | (((level & mask) + mask) ^ mask)
     out = frontier = level
     while frontier:
-        frontier = _forward(step, view, bits, frontier, True) & ~out
+        frontier = forward(frontier, True) & ~out
         counter[0] += 1
         out |= frontier
     return out
+
+
+def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
+    """Positions after ``step`` with its operator, from any position in ``reach``."""
+    return _apply_op(step, reach, lambda at, nonempty: _forward(step, view, bits, at, nonempty),
+                     lambda: _once(step, view, bits), lambda: bits.class_mask(step.cls), counter)
 
 
 def _retreat(step: Step, view, bits: SentenceBits, target: int, counter: list) -> tuple[int, list[int] | None]:
@@ -721,39 +733,8 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
 
 def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
     """``_advance`` on lanes (see ``_lane_ends``)."""
-    op = step.op
-    if op == "":
-        return _lane_forward(step, view, bits, reach, lanes, width)
-    if op == "?":
-        return reach | _lane_forward(step, view, bits, reach, lanes, width)
-    if op == "=":
-        return reach & _once(step, view, bits) * lanes
-    if op == "!":
-        return reach & ~(_once(step, view, bits) * lanes)
-    level, out = reach, 0
-    for count in range(step.low):
-        level = _lane_forward(step, view, bits, level, lanes, width, True)
-        counter[0] += 1
-        if not level:
-            return 0
-    if step.high is not None:
-        out = level
-        for count in range(step.low, step.high):
-            level = _lane_forward(step, view, bits, level, lanes, width, True)
-            counter[0] += 1
-            if not level:
-                break
-            out |= level
-        return out
-    if step.kind == SIMPLE:
-        mask = bits.class_mask(step.cls) * lanes
-        return level | (((level & mask) + mask) ^ mask)
-    out = frontier = level
-    while frontier:
-        frontier = _lane_forward(step, view, bits, frontier, lanes, width, True) & ~out
-        counter[0] += 1
-        out |= frontier
-    return out
+    return _apply_op(step, reach, lambda at, nonempty: _lane_forward(step, view, bits, at, lanes, width, nonempty),
+                     lambda: _once(step, view, bits) * lanes, lambda: bits.class_mask(step.cls) * lanes, counter)
 
 
 def _longest_ends(reach: int, start: int) -> list[int]:
