@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from typing import Sequence
 
 from claimminer.quotes import Quote
@@ -57,18 +58,19 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
             continue
         own = Span(claim.sentence.start, claim.sentence.end)
         para = _sentence_at(sentences, starts, claim.sentence.start).paragraph
+        # The claim's own cue, and cues inside its source ("said X, who backed Y,"), are its own.
+        own_cue, own_source = claim.role("cue"), claim.role("source")
+        own_cues = {own_cue.start} if own_cue is not None else set()
+        if own_source is not None:
+            own_cues.update(cues[bisect.bisect_left(cues, own_source.start):bisect.bisect_left(cues, own_source.end)])
         end = content.end
         for quote in quotes[bisect.bisect_left(quote_starts, end):]:
             sentence = _sentence_at(sentences, starts, quote.start)
             if sentence is None or sentence.paragraph != para:
                 break
             # Another cue before the next quotation (", adding, “...”") starts an attribution of its own.
-            # The claim's own cue, and cues inside its source ("said X, who backed Y,"), do not count.
-            own_cue, own_source = claim.role("cue"), claim.role("source")
-            between = [c for c in cues[bisect.bisect_left(cues, end):] if c < quote.start
-                       and (own_cue is None or c != own_cue.start)
-                       and not (own_source is not None and own_source.start <= c < own_source.end)]
-            if between:
+            between = cues[bisect.bisect_left(cues, end):bisect.bisect_left(cues, quote.start)]
+            if any(c not in own_cues for c in between):
                 break
             in_own = own.start <= quote.start < own.end
             if not in_own and (sentence.start in attr_sentences or _quote_share(sentence, quote) < MIN_QUOTE_SHARE):
@@ -198,14 +200,13 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
             dropped.add(i)
     # A cue inside another claim's source ("Roy Hermann, who caucused for Sanders, said")
     # belongs to the description of that source, not to a claim of its own.
+    # The furthest end of any source starting before a cue tells whether one covers it.
     sources = sorted((s.start, s.end) for s in (c.role("source") for c, _, _ in candidates) if s is not None)
     source_starts = [start for start, _ in sources]
+    furthest = list(itertools.accumulate((end for _, end in sources), max))
     for k, (_, cue, _) in enumerate(candidates):
-        j = bisect.bisect_right(source_starts, cue.start) - 1
-        # Sources do not nest much; the nearest few starting before the cue are enough to check.
-        for start, end in sources[max(0, j - 3): j + 1]:
-            if start < cue.start and cue.end <= end:
-                dropped.add(k)
-                break
+        j = bisect.bisect_left(source_starts, cue.start)   # sources starting strictly before the cue
+        if j and furthest[j - 1] >= cue.end:
+            dropped.add(k)
     gone = {id(candidates[k][0]) for k in dropped}
     return [c for c in claims if id(c) not in gone]
