@@ -174,7 +174,8 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
     lies outside ("X defended the plan, saying ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
     never dropped. A claim whose cue lies inside another claim's source (a
-    relative clause describing the speaker) is dropped too.
+    relative clause describing the speaker) is dropped too, unless its rule marks
+    it ``clause: relative``: such a rule bounds its content by the clause.
     """
     candidates = [(c, c.role("cue"), c.role("content")) for c in claims
                   if c.kind == "attribution" and c.rule in priority]
@@ -206,7 +207,7 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
     furthest = list(itertools.accumulate((end for _, end in sources), max))
     for k, (_, cue, _) in enumerate(candidates):
         j = bisect.bisect_left(source_starts, cue.start)   # sources starting strictly before the cue
-        if j and furthest[j - 1] >= cue.end:
+        if j and furthest[j - 1] >= cue.end and candidates[k][0].attr("clause") != "relative":
             dropped.add(k)
     gone = {id(candidates[k][0]) for k in dropped}
     return [c for c in claims if id(c) not in gone]

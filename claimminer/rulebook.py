@@ -27,7 +27,9 @@ ROLES = {
     "layer": ("span",),
 }
 ATTRIBUTES = {
-    "attribution": {"quote": ("direct", "indirect", "mixed", "auto")},
+    # clause: relative marks an attribution made inside a relative clause that
+    # describes another claim's source ("X, who had said ..., criticized Y").
+    "attribution": {"quote": ("direct", "indirect", "mixed", "auto"), "clause": ("main", "relative")},
     "commitment": {"status": ("made", "intended", "required", "pending", "refused")},
     "layer": {},
 }

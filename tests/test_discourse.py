@@ -92,3 +92,22 @@ def test_a_cue_inside_the_speaker_description_does_not_stop_the_quotation(res) -
     text = ("\u201cWe should drop the rule,\u201d said Ann Lee, the only senator to endorse the mayor. "
             "\u201cIt is out of step with the party.\u201d")
     assert _attributions(text, res) == [("said", text)]
+
+
+def test_a_relative_clause_attribution_inside_a_source_is_kept(res) -> None:
+    # The relative-clause rule bounds its content by the clause, so its claim
+    # survives although its cue lies inside the outer claim's source.
+    text = "Sanders, who had said he would debate the mayor, criticized the plan on Monday."
+    assert _attributions(text, res) == [("had said", "he would debate the mayor"),
+                                        ("criticized", "the plan on Monday")]
+
+
+def test_a_relative_clause_marked_rule_survives_the_source_check() -> None:
+    text = "Lee, who said it was over, left."
+    outer = _claim(text, "stance@1", "Lee, who said it was over", "left", "left")
+    inner = Claim("attribution", Span(0, len(text)), "say@1",
+                  (("source", Span(5, 8)), ("cue", Span(9, 13)), ("content", Span(14, 25))),
+                  (("clause", "relative"),))
+    plain = Claim("attribution", Span(0, len(text)), "say@1", inner.roles)
+    assert drop_nested_attributions([outer, inner], PRIORITY) == [outer, inner]
+    assert drop_nested_attributions([outer, plain], PRIORITY) == [outer]
