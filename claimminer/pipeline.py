@@ -119,6 +119,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = [commitments.refine(doc.text, norm, c, res.rulebook) if c.kind == "commitment" else c
               for c in claims]
     claims = discourse.trim_coordinated(doc.text, claims)
+    claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims = discourse.drop_nested_attributions(claims, res.rule_priority)

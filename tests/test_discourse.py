@@ -111,3 +111,14 @@ def test_a_relative_clause_marked_rule_survives_the_source_check() -> None:
     plain = Claim("attribution", Span(0, len(text)), "say@1", inner.roles)
     assert drop_nested_attributions([outer, inner], PRIORITY) == [outer, inner]
     assert drop_nested_attributions([outer, plain], PRIORITY) == [outer]
+
+
+def test_coordinated_attributions_each_keep_their_content(res) -> None:
+    # A regression: the first content ran to the end of the sentence and swallowed the second claim.
+    text = "Officials said the plan would fail, but analysts said it would pass."
+    assert _attributions(text, res) == [("said", "the plan would fail"), ("said", "it would pass")]
+
+
+def test_a_parenthetical_attribution_does_not_cut_a_content(res) -> None:
+    text = "The talks, officials said, were aimed at calming the markets."
+    assert _attributions(text, res) == [("said", "The talks, officials said, were aimed at calming the markets")]
