@@ -214,14 +214,21 @@ def _inside(claim: Claim, outer: Span) -> bool:
     return all(outer.start <= span.start and span.end <= outer.end for span in spans)
 
 
-def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> list[Claim]:
+def _relative_source(text: str, claim: Claim) -> bool:
+    source = claim.role("source")
+    return source is not None and text[source.start:source.end].lower() in _RELATIVE_PRONOUNS
+
+
+def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str, int]) -> list[Claim]:
     """Keep one attribution where one's cue and source lie inside another's content.
 
     "They say they want a new leader": news annotation (PolNeAR, and our scheme's
     gold) records the outer attribution, whose content already holds the inner
     one. The inner claim is dropped, unless the outer one comes from a rule of
     lower priority (a stance verb such as "supporting" swallowing "have said
-    ..."), in which case the outer one goes. An inner attribution whose source
+    ..."), in which case the outer one goes; but an inner claim whose source is a
+    relative pronoun ("..., who backed X") describes someone inside the content
+    and never displaces the outer claim. An inner attribution whose source
     lies outside ("X defended the plan, saying ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
     never dropped. A claim whose cue lies inside another claim's source (a
@@ -246,7 +253,7 @@ def drop_nested_attributions(claims: list[Claim], priority: dict[str, int]) -> l
             inner, _, inner_content = candidates[i]
             if i == o or i in dropped or inner_content == content or not _inside(inner, content):
                 continue  # one content with two cues is not nesting
-            if priority[outer.rule] < priority[inner.rule]:
+            if priority[outer.rule] < priority[inner.rule] and not _relative_source(text, inner):
                 dropped.add(o)
                 break
             dropped.add(i)

@@ -122,7 +122,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
-    claims = discourse.drop_nested_attributions(claims, res.rule_priority)
+    claims = discourse.drop_nested_attributions(doc.text, claims, res.rule_priority)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims, res.speaker_words)

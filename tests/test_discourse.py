@@ -24,14 +24,14 @@ def test_inner_attribution_inside_the_content_is_dropped() -> None:
     text = "They say they want a new leader."
     outer = _claim(text, "say@1", "They", "say", "they want a new leader")
     inner = _claim(text, "stance@1", "they want"[:4], "want", "a new leader")
-    assert drop_nested_attributions([outer, inner], PRIORITY) == [outer]
+    assert drop_nested_attributions(text, [outer, inner], PRIORITY) == [outer]
 
 
 def test_a_lower_priority_outer_gives_way() -> None:
     text = "Groups supporting the bill have said they have the votes."
     outer = _claim(text, "stance@1", "Groups", "supporting", "the bill have said they have the votes")
     inner = _claim(text, "say@1", "the bill", "have said", "they have the votes")
-    assert drop_nested_attributions([outer, inner], PRIORITY) == [inner]
+    assert drop_nested_attributions(text, [outer, inner], PRIORITY) == [inner]
 
 
 def test_a_participle_with_its_source_outside_is_not_nested() -> None:
@@ -39,14 +39,14 @@ def test_a_participle_with_its_source_outside_is_not_nested() -> None:
     outer = _claim(text, "stance@1", "Sanders", "defended", "the plan, saying it works")
     participle = Claim("attribution", Span(0, len(text)), "say@1",
                        (("source", Span(0, 7)), ("cue", Span(27, 33)), ("content", Span(34, 42))))
-    assert drop_nested_attributions([outer, participle], PRIORITY) == [outer, participle]
+    assert drop_nested_attributions(text, [outer, participle], PRIORITY) == [outer, participle]
 
 
 def test_builtin_and_commitment_claims_are_kept() -> None:
     text = "They say they will win."
     outer = _claim(text, "say@1", "They", "say", "they will win")
     inner = _claim(text, "builtin.quote-continuation@1", "they will"[:4], "will", "win")
-    assert drop_nested_attributions([outer, inner], PRIORITY) == [outer, inner]
+    assert drop_nested_attributions(text, [outer, inner], PRIORITY) == [outer, inner]
 
 
 # ---------------------------------------------------------------- whole documents
@@ -109,8 +109,8 @@ def test_a_relative_clause_marked_rule_survives_the_source_check() -> None:
                   (("source", Span(5, 8)), ("cue", Span(9, 13)), ("content", Span(14, 25))),
                   (("clause", "relative"),))
     plain = Claim("attribution", Span(0, len(text)), "say@1", inner.roles)
-    assert drop_nested_attributions([outer, inner], PRIORITY) == [outer, inner]
-    assert drop_nested_attributions([outer, plain], PRIORITY) == [outer]
+    assert drop_nested_attributions(text, [outer, inner], PRIORITY) == [outer, inner]
+    assert drop_nested_attributions(text, [outer, plain], PRIORITY) == [outer]
 
 
 def test_coordinated_attributions_each_keep_their_content(res) -> None:
@@ -122,3 +122,10 @@ def test_coordinated_attributions_each_keep_their_content(res) -> None:
 def test_a_parenthetical_attribution_does_not_cut_a_content(res) -> None:
     text = "The talks, officials said, were aimed at calming the markets."
     assert _attributions(text, res) == [("said", "The talks, officials said, were aimed at calming the markets")]
+
+
+def test_an_inner_relative_clause_never_displaces_the_outer_claim() -> None:
+    text = "Many are expected to follow Lee, who backed the plan."
+    outer = _claim(text, "low@1", "Many", "are expected", "Many are expected to follow Lee, who backed the plan")
+    inner = _claim(text, "stance@1", "who", "backed", "the plan")
+    assert drop_nested_attributions(text, [outer, inner], {**PRIORITY, "low@1": 35}) == [outer]
