@@ -6,6 +6,9 @@
 * A quotation carried into the next paragraph (a paragraph that ends inside
   the quotation, the next opening with a quotation mark) is attributed to the
   same source with no cue (built-in rule ``builtin.quote-continuation``).
+* Coordinated attributions ("A said X, but B said Y") each keep their own
+  content; an attribution nested in another's content is dropped, as news
+  annotation records only the outer one.
 * A commitment that lies inside an attribution's content is linked to it.
 """
 from __future__ import annotations
