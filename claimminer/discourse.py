@@ -25,9 +25,13 @@ CONTINUATION_RULE = "builtin.quote-continuation@1"
 MIN_QUOTE_SHARE = 0.6  # a sentence "is" a quotation when the quotation covers this share of it
 
 
-def _replace_content(claim: Claim, content: Span) -> Claim:
-    roles = tuple((role, content if role == "content" else span) for role, span in claim.roles)
+def _replace_role(claim: Claim, name: str, value: Span) -> Claim:
+    roles = tuple((role, value if role == name else span) for role, span in claim.roles)
     return Claim(claim.kind, claim.sentence, claim.rule, roles, claim.attrs)
+
+
+def _replace_content(claim: Claim, content: Span) -> Claim:
+    return _replace_role(claim, "content", content)
 
 
 def _quote_share(sentence: Sentence, quote: Quote) -> float:
@@ -134,6 +138,30 @@ def split_coordinated_attributions(text: str, claims: list[Claim], priority: dic
                     claim = _replace_content(claim, Span(content.start, end))
                     break
                 i += 1
+        out.append(claim)
+    return out
+
+
+def trim_relative_sources(text: str, claims: list[Claim]) -> list[Claim]:
+    """End a source before a relative clause that holds an attribution of its own.
+
+    "Sanders, who had said he would debate her, criticized Clinton": when the
+    relative clause is a claim (``clause: relative``), news annotation draws the
+    outer source as "Sanders" alone; otherwise the description stays in the source.
+    """
+    starts = sorted(claim.role("source").start for claim in claims
+                    if claim.attr("clause") == "relative" and claim.role("source") is not None)
+    if not starts:
+        return claims
+    out = []
+    for claim in claims:
+        source = claim.role("source")
+        if claim.kind == "attribution" and source is not None:
+            i = bisect.bisect_right(starts, source.start)
+            if i < len(starts) and starts[i] < source.end:
+                end = source.start + len(text[source.start:starts[i]].rstrip(" ,\u2013\u2014-"))
+                if end > source.start:
+                    claim = _replace_role(claim, "source", Span(source.start, end))
         out.append(claim)
     return out
 

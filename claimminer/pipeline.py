@@ -123,6 +123,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims = discourse.drop_nested_attributions(doc.text, claims, res.rule_priority)
+    claims = discourse.trim_relative_sources(doc.text, claims)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims, res.speaker_words)

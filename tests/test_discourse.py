@@ -129,3 +129,17 @@ def test_an_inner_relative_clause_never_displaces_the_outer_claim() -> None:
     outer = _claim(text, "low@1", "Many", "are expected", "Many are expected to follow Lee, who backed the plan")
     inner = _claim(text, "stance@1", "who", "backed", "the plan")
     assert drop_nested_attributions(text, [outer, inner], {**PRIORITY, "low@1": 35}) == [outer]
+
+
+def test_a_source_ends_before_a_relative_clause_that_is_a_claim(res) -> None:
+    text = "Barkley, who said he votes for Democrats, said the mayor would win."
+    result = extract_document(Document("t", text, ""), res)
+    sources = [text[c.role("source").start:c.role("source").end] for c in result.claims if c.kind == "attribution"]
+    assert sources == ["who", "Barkley"]
+
+
+def test_a_relative_clause_without_a_claim_stays_in_the_source(res) -> None:
+    text = "Roy Hermann, who caucused for Sanders, said the vote was close."
+    result = extract_document(Document("t", text, ""), res)
+    sources = [text[c.role("source").start:c.role("source").end] for c in result.claims if c.kind == "attribution"]
+    assert sources == ["Roy Hermann, who caucused for Sanders"]
