@@ -42,7 +42,7 @@ _LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
 _TOKEN = re.compile(r"\w+|[\"“”?%$€£:]")
 # cue words and bigrams, checked against the sentence's word_grams set (regexes were too slow)
 _CUES = {name: frozenset(words.split("|")) for name, words in {
-    "first_person": "i|we|our|my|us",
+    "first_person": "i|we|our|my",   # "us" is checked with its case: "US" is the country
     "future": "will|would|shall|ll|must|pledged|promised|vowed|agreed|plans to|intends to|set to|due to",
     "hedge": "could|might|may|likely|unlikely|expected|should|seems|appears",
     "pledge": "pledged|pledge|promised|promise|vowed|vow|committed|commit|undertook|guaranteed",
@@ -56,6 +56,12 @@ _CUES = {name: frozenset(words.split("|")) for name, words in {
     "readiness": "ready to|prepared to|willing to|open to",
 }.items()}
 _CUE_KEYS = tuple(("cue=" + name, cues) for name, cues in _CUES.items())   # feature names built once
+_US_PRONOUN = re.compile(r"\bus\b")   # lower-case only: "US officials" names the United States
+
+
+def first_person(text: str, grams: set[str]) -> bool:
+    """Whether the sentence speaks in the first person ("we", "our", "us"; not "the US")."""
+    return not _CUES["first_person"].isdisjoint(grams) or ("us" in grams and _US_PRONOUN.search(text) is not None)
 _WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
@@ -158,6 +164,8 @@ def row_features(row: dict) -> dict[str, float]:
     for key, cues in _CUE_KEYS:
         if not grams.isdisjoint(cues):
             feats[key] = 1.0
+    if "cue=first_person" not in feats and first_person(text, grams):
+        feats["cue=first_person"] = 1.0
     facts = row.get("claims", ())
     kinds = sorted({fact[0] for fact in facts})
     for kind, rule_id, attr, word in facts:
@@ -204,7 +212,7 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
             text = row if isinstance(row, str) else row["text"]
             grams = set(word_grams(text))
             feats = {"question": float(text.rstrip().endswith("?")),
-                     "first_person": float(not _CUES["first_person"].isdisjoint(grams))}
+                     "first_person": float(first_person(text, grams))}
             _text_marks(text, grams, feats)
             out.append(feats)
         return out

@@ -65,6 +65,16 @@ def test_row_features_see_rules_layout_and_marks():
     assert features.row_features(dict(row, layout="byline"))["boiler_layout"] == 1.0
 
 
+def test_first_person_is_not_the_united_states():
+    # A regression: "US suggestions" lower-cased to "us" and read as a first-person sentence.
+    def first(text: str) -> bool:
+        return "cue=first_person" in features.row_features({"text": text})
+    assert not first("US officials met their allies in Paris.")
+    assert first("The deal will help us, she said.")
+    assert first("We will not give in.")
+    assert not features.LexicalFeatures().fit([]).transform(["The US economy grew."])[0]["first_person"]
+
+
 def test_json_round_trip_and_fast_scorer_agree(small_model, res):
     rows = features.labelled_rows(res, {d: v for d, v in list(features.load_labelled().items())[:6]})
     again = classify.model_from_json(json.loads(json.dumps(classify.model_to_json(small_model, "sentences"))))
