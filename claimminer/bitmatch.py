@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend, new_match
+from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, ends_descending, extend, new_match
 from claimminer.patterns import Element
 from claimminer.rulebook import Rule
 from claimminer.tokenbits import FeatureTable, SentenceBits
@@ -124,14 +124,14 @@ def _layer_costs(book) -> dict[str, int]:
 def _layer_ends(view, name: str) -> dict[int, int]:
     """Start token -> bit set of end tokens of layer ``name`` (the layer is computed on first use)."""
     if name not in view.ready:
-        view.layer(name)
+        view.compute_layer(name)
     return view.layer_bits.get(name, _NONE)
 
 
 def _layer_starts(view, name: str) -> int:
     """Bit set of the start tokens of layer ``name``."""
     if name not in view.ready:
-        view.layer(name)
+        view.compute_layer(name)
     return view.layer_starts.get(name, 0)
 
 
@@ -340,8 +340,8 @@ def _choices(step: Step, view, bits: SentenceBits, at: int):
             return ((at + 1, bits.span(at, at + 1), (step.hit, tokens[at].norm) if step.hit else None),)
         return ()
     if kind == LAYER:
-        view.layer(step.layer)
-        return [(end, span, None) for end, span in view.layers.get(step.layer, {}).get(at, ())]
+        view.compute_layer(step.layer)
+        return [(end, span, None) for end, span in view.layer_spans(step.layer, at)]
     if kind == LEXICON:
         ends = bits.lexicon_table(step.lexicon).get(at, ())
         return [(end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end])))
@@ -398,7 +398,7 @@ def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, n
     and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
     kind = step.kind
     if kind == LAYER:
-        for end, span in view.layers.get(step.layer, _NONE).get(at, ()):
+        for end, span in view.layer_spans(step.layer, at):
             if allowed >> end & 1 and (end > at or not nonempty):
                 return end, span, None
         return None
@@ -512,7 +512,7 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
 def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
 
-    ``ends_only`` (span-only layer rules): ``(start token, end tokens longest first)`` pairs
+    ``ends_only`` (span-only layer rules): ``(start token, bit set of end tokens)`` pairs
     instead of matches, for callers that only register layer spans and never look at matches.
     """
     bits = view.bits or program.bits(view)
@@ -627,16 +627,17 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends
 
 
 def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) -> list:
-    """A span-only layer rule's results: (start, ends) pairs that have ends, or their matches."""
+    """A span-only layer rule's results: (start, bit set of ends) pairs that have ends, or their matches
+    (longest first from each start)."""
     if ends_only:
         return [pair for pair in pairs if pair[1]]
     return [new_match(rule, (("span", span),), span)
-            for start, ends in pairs for span in (bits.span(start, end) for end in ends)]
+            for start, ends in pairs for span in (bits.span(start, end) for end in ends_descending(ends))]
 
 
 def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
                counter: list) -> list[tuple[int, list[int]]]:
-    """Every start's match ends (longest first, at most LAYER_LIMIT), all starts in one pass.
+    """Every start's match ends (a bit set: the LAYER_LIMIT longest), all starts in one pass.
 
     The pattern is run forward (kept to ``feasible`` positions when given), each
     start apart: start number ``i`` moves in lane ``i`` of one integer: bits ``i * width`` onwards,
@@ -737,12 +738,12 @@ def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, 
                      lambda: _once(step, view, bits) * lanes, lambda: bits.class_mask(step.cls) * lanes, counter)
 
 
-def _longest_ends(reach: int, start: int) -> list[int]:
-    """The ends in ``reach`` of spans from ``start`` (at least one token), longest first, at most LAYER_LIMIT."""
+def _longest_ends(reach: int, start: int) -> int:
+    """The ends in ``reach`` of spans from ``start`` (at least one token), as a bit set: the
+    LAYER_LIMIT highest when there are more."""
     reach &= ~((2 << start) - 1)
-    out = []
-    while reach and len(out) < LAYER_LIMIT:
-        end = reach.bit_length() - 1
-        reach ^= 1 << end
-        out.append(end)
-    return out
+    extra = reach.bit_count() - LAYER_LIMIT
+    while extra > 0:      # drop the shortest spans
+        reach &= reach - 1
+        extra -= 1
+    return reach

@@ -126,3 +126,28 @@ def test_layers_in_a_cycle_use_the_reference_engine(tmp_path: Path) -> None:
     assert layer_cycles(res.rulebook) and compiled(res.rulebook) is None
     for text in CORNER_TEXTS[:3]:
         assert _raw(text, res, "fast", True) == _raw(text, res, "reference", True)
+
+
+def _layer_tables(text: str, res: Resources, engine: str) -> list[dict]:
+    """Per sentence: every layer's spans by start token (``SentenceView.layer``), all layers computed."""
+    doc = Document("doc", text, normalize(text))
+    sentences, _ = segment_document(doc, res)
+    quotes = find_quotes(doc.text, doc.norm)
+    out = []
+    for sentence in sentences:
+        view = _view(sentence, doc.norm, quotes, [q.end for q in quotes])
+        run_rules(res.rulebook, view, doc.text, [], False, None, engine)
+        for name in res.rulebook.producers():
+            view.compute_layer(name)
+        out.append({name: view.layer(name) for name in sorted(res.rulebook.producers())})
+    return out
+
+
+@pytest.mark.parametrize("which", ["shipped", "corners"])
+def test_layer_span_lists_made_on_demand_match_the_reference(res, corners, which: str) -> None:
+    """The fast engine registers most layer spans as bare token ends and makes the (end, span)
+    lists only when asked: asked for, they equal the reference engine's lists, order included."""
+    book = res if which == "shipped" else corners
+    texts = _texts(res)[:150] if which == "shipped" else CORNER_TEXTS
+    for text in texts:
+        assert _layer_tables(text, book, "fast") == _layer_tables(text, book, "reference"), text
