@@ -636,7 +636,7 @@ def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) 
 
 
 def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
-               counter: list) -> list[tuple[int, list[int]]]:
+               counter: list) -> list[tuple[int, int]]:
     """Every start's match ends (a bit set: the LAYER_LIMIT longest), all starts in one pass.
 
     The pattern is run forward (kept to ``feasible`` positions when given), each
