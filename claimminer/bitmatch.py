@@ -196,10 +196,13 @@ def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = 
             hits ^= low
             out |= table[start] & ~((2 << start) - 1) if nonempty else table[start]
     elif kind == LEXICON:
-        for start, ends in bits.lexicon_table(step.lexicon).items():
-            if reach >> start & 1:
-                for end in ends:
-                    out |= 1 << end
+        table = bits.lexicon_table(step.lexicon)
+        hits = reach & bits.lexicon_starts[id(step.lexicon)]
+        while hits:
+            low = hits & -hits
+            hits ^= low
+            for end in table[low.bit_length() - 1]:
+                out |= 1 << end
     elif kind == REST:
         table = _rest_table(view, bits, step.rest)
         reach &= bits.positions
@@ -283,6 +286,11 @@ def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask
 
 def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
     """Positions after ``step`` with its operator, from any position in ``reach``."""
+    op = step.op   # the two commonest operators directly, without making _apply_op's callbacks
+    if op == "":
+        return _forward(step, view, bits, reach)
+    if op == "?":
+        return reach | _forward(step, view, bits, reach)
     return _apply_op(step, reach, lambda at, nonempty: _forward(step, view, bits, at, nonempty),
                      lambda: _once(step, view, bits), lambda: bits.class_mask(step.cls), counter)
 
@@ -398,10 +406,8 @@ def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, n
     and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
     kind = step.kind
     if kind == LAYER:
-        for end, span in view.layer_spans(step.layer, at):
-            if allowed >> end & 1 and (end > at or not nonempty):
-                return end, span, None
-        return None
+        found = view.first_layer_span(step.layer, at, allowed & ~((2 << at) - 1) if nonempty else allowed)
+        return None if found is None else (found[0], found[1], None)
     if kind == LEXICON:
         for end in bits.lexicon_table(step.lexicon).get(at, ()):
             if allowed >> end & 1:
@@ -734,6 +740,11 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
 
 def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
     """``_advance`` on lanes (see ``_lane_ends``)."""
+    op = step.op   # as in ``_advance``
+    if op == "":
+        return _lane_forward(step, view, bits, reach, lanes, width)
+    if op == "?":
+        return reach | _lane_forward(step, view, bits, reach, lanes, width)
     return _apply_op(step, reach, lambda at, nonempty: _lane_forward(step, view, bits, at, lanes, width, nonempty),
                      lambda: _once(step, view, bits) * lanes, lambda: bits.class_mask(step.cls) * lanes, counter)
 

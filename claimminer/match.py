@@ -82,6 +82,23 @@ class SentenceView:
             self._materialise(name, first, pending.pop(first))
         return self.layers.get(name, _NO_STARTS).get(first, ())
 
+    def first_layer_span(self, name: str, first: int, allowed: int) -> tuple[int, Span] | None:
+        """The first item of ``layer_spans(name, first)`` whose end is in the bit set ``allowed``.
+
+        When the start has bare ends only, its list would be those ends highest first, so the
+        answer is the highest allowed end, and only its span is made.
+        """
+        if first not in self.layers.get(name, _NO_STARTS):
+            ends = self.pending.get(name, _NO_STARTS).get(first, 0) & allowed
+            if not ends:
+                return None
+            end = ends.bit_length() - 1
+            return end, self.bits.span(first, end)
+        for end, span in self.layer_spans(name, first):
+            if allowed >> end & 1:
+                return end, span
+        return None
+
     def _materialise(self, name: str, first: int, ends: int) -> None:
         """Merge the bare ends ``ends`` (a bit set) from ``first`` into the span list of layer ``name``.
 
