@@ -688,9 +688,9 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     lane_mask = (1 << width) - 1
     out = []
     for i, start in enumerate(origins):
-        ends = reach >> (i * width) & lane_mask
-        if ends >> (start + 1):   # some end after the start: a span of at least one token
-            out.append((start, _longest_ends(ends, start)))
+        ends = reach >> (i * width) & lane_mask & ~((2 << start) - 1)   # spans of at least one token
+        if ends:
+            out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
     return out
 
 

@@ -141,7 +141,7 @@ class SentenceBits:
     """The columns of one sentence, and token sets derived from them on first use."""
 
     __slots__ = ("table", "tokens", "n", "cols", "quoted", "present", "positions", "class_masks",
-                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans")
+                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans", "lowers")
 
     def __init__(self, table: FeatureTable, tokens: Sequence[Token], in_quote: Sequence[bool]) -> None:
         self.table = table
@@ -171,6 +171,7 @@ class SentenceBits:
         self.rest_starts: dict[str, int] = {}       # REST kind -> bit set of starts with a non-empty REST
         self.end_mask: int | None = None
         self.spans: dict[int, Span] = {}
+        self.lowers: tuple[str, ...] | None = None   # lower-cased tokens, for phrase lexicons
 
     def span(self, first: int, last: int) -> Span:
         """The text span of tokens ``first`` .. ``last - 1``, made once per sentence (spans are frozen)."""
@@ -202,15 +203,23 @@ class SentenceBits:
         if table is None:
             table = {}
             candidates = self.cols[self.table.first_word_feature[id(lexicon)]]
-            tokens = self.tokens
+            if self.lowers is None:
+                self.lowers = tuple(token.lower for token in self.tokens)
+            lowers = self.lowers
+            phrases, words = lexicon.phrases, lexicon.words
             starts = 0
             while candidates:
                 low = candidates & -candidates
                 start = low.bit_length() - 1
                 candidates ^= low
-                ends = tuple(lexicon.advance(tokens, start))
+                # ``Lexicon.advance``, with each phrase compared as one tuple slice
+                lower = lowers[start]
+                ends = [start + len(phrase) for phrase in phrases.get(lower, ())
+                        if lowers[start:start + len(phrase)] == phrase]
+                if lower in words:
+                    ends.append(start + 1)
                 if ends:
-                    table[start] = ends
+                    table[start] = tuple(ends)
                     starts |= low
             self.lexicon_ends[id(lexicon)] = table
             self.lexicon_starts[id(lexicon)] = starts
