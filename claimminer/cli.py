@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-classify", action="store_true", help="skip sentence-type scoring")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
     p.add_argument("--jobs", type=int, default=0, metavar="N",
-                   help="worker processes (default 0: one per core; 1: all in this process); same outputs")
+                   help="worker processes (default 0: one per core on Linux; 1: all in this process); same outputs")
 
     p = sub.add_parser("segment", help="print one JSON line per sentence")
     _input_args(p)

@@ -123,9 +123,12 @@ def _work(item) -> DocumentOutput | BaseException:
 
 
 def resolve_jobs(jobs: int | None) -> int:
-    """Worker processes to use: ``jobs``, or with 0/None one per available core; 1 where
+    """Worker processes to use: ``jobs``, or with 0/None one per available core on Linux (one
+    elsewhere: forking a process that has loaded numpy is not safe on every platform); 1 where
     processes cannot be forked (the resources and the scorer are shared by forking)."""
     if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if not jobs and not sys.platform.startswith("linux"):
         return 1
     if not jobs:
         try:

@@ -347,3 +347,14 @@ def test_interrupted_run_with_workers_leaves_no_output(tmp_path, monkeypatch, ca
         _cli("extract", CORPUS, "--out", out, "--no-classify", *FIELDS, "--jobs", "2")
     left = sorted(p.name for p in out.rglob("*")) if out.exists() else []
     assert left == [], left
+
+
+def test_jobs_default_to_the_cores_on_linux_only(monkeypatch) -> None:
+    import claimminer.run as run_module
+
+    assert run_module.resolve_jobs(3) == 3 and run_module.resolve_jobs(1) == 1
+    monkeypatch.setattr(run_module.sys, "platform", "linux")
+    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert run_module.resolve_jobs(0) == run_module.resolve_jobs(None) == 2
+    monkeypatch.setattr(run_module.sys, "platform", "darwin")
+    assert run_module.resolve_jobs(0) == 1
