@@ -65,7 +65,9 @@ class DocumentOutput:
 
     sentence_lines: list[str] = field(default_factory=list)
     claim_lines: list[str] = field(default_factory=list)
-    claim_records: list[dict] = field(default_factory=list)   # for the CSV rows and the speaker tally
+    claim_records: list[dict] = field(default_factory=list)   # for the speaker tally
+    claim_rows: list[list] = field(default_factory=list)       # claims.csv rows
+    commitment_rows: list[list] = field(default_factory=list)  # commitments.csv rows
     messages: list[str] = field(default_factory=list)         # error and warning lines, in order
     warnings: list[str] = field(default_factory=list)
     sentences: int = 0
@@ -99,6 +101,9 @@ def process_document(item, res: Resources, scorer=None, explain: bool = False) -
             record["explain"] = _explanation(result, index)
         out.claim_lines.append(dumps_jsonl_record(record))
         out.claim_records.append(record)
+        out.claim_rows.append(claim_csv_row(record))
+        if record["kind"] == "commitment":
+            out.commitment_rows.append(commitment_csv_row(record))
     out.sentences = len(result.sentences)
     return out
 
@@ -194,10 +199,9 @@ def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str]
                 continue
             sentences_out.writelines(output.sentence_lines)
             claims_out.writelines(output.claim_lines)
+            claim_rows.extend(output.claim_rows)
+            commitment_rows.extend(output.commitment_rows)
             for record in output.claim_records:
-                claim_rows.append(claim_csv_row(record))
-                if record["kind"] == "commitment":
-                    commitment_rows.append(commitment_csv_row(record))
                 tally.add(record)
             summary.documents += 1
             summary.sentences += output.sentences
