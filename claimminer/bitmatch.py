@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, extend, new_match
+from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, ends_descending, extend, new_match
 from claimminer.patterns import Element
 from claimminer.rulebook import Rule
 from claimminer.tokenbits import FeatureTable, SentenceBits
@@ -60,7 +60,7 @@ class Step:
 class CompiledRule:
     """One token-pattern rule for this engine."""
 
-    __slots__ = ("rule", "steps", "first", "anchor_run", "required", "layer", "spans_only", "gates")
+    __slots__ = ("rule", "steps", "first", "anchor_run", "required", "layer", "spans_only", "gates", "layer_run")
 
     def __init__(self, rule: Rule, table: FeatureTable, layer_cost: dict[str, int]) -> None:
         self.rule = rule
@@ -72,12 +72,33 @@ class CompiledRule:
         self.gates = tuple(sorted(mandatory, key=lambda s: (s.kind == LAYER, layer_cost.get(s.layer, 0))))
         self.first = tuple(Step(e, table) for e in rule.first) if rule.first is not None else None
         self.anchor_run = tuple(Step(e, table) for e in rule.anchor_run)
+        self.layer_run = _layer_run(self.steps)
         self.required = 0   # bits of the required-word sets (``FeatureTable.required_bit``)
         for words in rule.required_sets:
             self.required |= table.required_bit[words]
         self.layer = rule.kind == "layer"
         # Layer rules whose every element is part of the span need ends only, no captures.
         self.spans_only = self.layer and rule.regex is None and all(s.capture == "span" for s in self.steps)
+
+
+def _layer_run(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The longest run of consecutive plain (``op`` "") token, lexicon and layer steps with a layer in it.
+
+    Every match holds the run's elements back to back. Its layers are all gates (computed by
+    then), so checking that the sentence holds the run is a few set operations, and it stops
+    most rules whose parts occur but not side by side ("NOMINAL NAME", "SPEAKER_NP , NAME")
+    before their full pass.
+    """
+    best: tuple[Step, ...] = ()
+    run: list[Step] = []
+    for step in steps + (None,):
+        if step is not None and step.op == "" and step.kind in (SIMPLE, LEXICON, LAYER):
+            run.append(step)
+            continue
+        if len(run) > len(best) and len(run) >= 2 and any(s.kind == LAYER for s in run):
+            best = tuple(run)
+        run = []
+    return best
 
 
 class Program:
@@ -124,14 +145,14 @@ def _layer_costs(book) -> dict[str, int]:
 def _layer_ends(view, name: str) -> dict[int, int]:
     """Start token -> bit set of end tokens of layer ``name`` (the layer is computed on first use)."""
     if name not in view.ready:
-        view.layer(name)
+        view.compute_layer(name)
     return view.layer_bits.get(name, _NONE)
 
 
 def _layer_starts(view, name: str) -> int:
     """Bit set of the start tokens of layer ``name``."""
     if name not in view.ready:
-        view.layer(name)
+        view.compute_layer(name)
     return view.layer_starts.get(name, 0)
 
 
@@ -196,10 +217,13 @@ def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = 
             hits ^= low
             out |= table[start] & ~((2 << start) - 1) if nonempty else table[start]
     elif kind == LEXICON:
-        for start, ends in bits.lexicon_table(step.lexicon).items():
-            if reach >> start & 1:
-                for end in ends:
-                    out |= 1 << end
+        table = bits.lexicon_table(step.lexicon)
+        hits = reach & bits.lexicon_starts[id(step.lexicon)]
+        while hits:
+            low = hits & -hits
+            hits ^= low
+            for end in table[low.bit_length() - 1]:
+                out |= 1 << end
     elif kind == REST:
         table = _rest_table(view, bits, step.rest)
         reach &= bits.positions
@@ -283,6 +307,11 @@ def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask
 
 def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
     """Positions after ``step`` with its operator, from any position in ``reach``."""
+    op = step.op   # the two commonest operators directly, without making _apply_op's callbacks
+    if op == "":
+        return _forward(step, view, bits, reach)
+    if op == "?":
+        return reach | _forward(step, view, bits, reach)
     return _apply_op(step, reach, lambda at, nonempty: _forward(step, view, bits, at, nonempty),
                      lambda: _once(step, view, bits), lambda: bits.class_mask(step.cls), counter)
 
@@ -340,8 +369,8 @@ def _choices(step: Step, view, bits: SentenceBits, at: int):
             return ((at + 1, bits.span(at, at + 1), (step.hit, tokens[at].norm) if step.hit else None),)
         return ()
     if kind == LAYER:
-        view.layer(step.layer)
-        return [(end, span, None) for end, span in view.layers.get(step.layer, {}).get(at, ())]
+        view.compute_layer(step.layer)
+        return [(end, span, None) for end, span in view.layer_spans(step.layer, at)]
     if kind == LEXICON:
         ends = bits.lexicon_table(step.lexicon).get(at, ())
         return [(end, bits.span(at, end), (step.lexicon.name, " ".join(t.norm for t in tokens[at:end])))
@@ -398,10 +427,8 @@ def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, n
     and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
     kind = step.kind
     if kind == LAYER:
-        for end, span in view.layers.get(step.layer, _NONE).get(at, ()):
-            if allowed >> end & 1 and (end > at or not nonempty):
-                return end, span, None
-        return None
+        found = view.first_layer_span(step.layer, at, allowed & ~((2 << at) - 1) if nonempty else allowed)
+        return None if found is None else (found[0], found[1], None)
     if kind == LEXICON:
         for end in bits.lexicon_table(step.lexicon).get(at, ()):
             if allowed >> end & 1:
@@ -499,9 +526,9 @@ def _starts(first: tuple[Step, ...] | None, view, bits: SentenceBits) -> int:
     return out
 
 
-def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
-    """Whether the anchor run's elements match some consecutive tokens."""
-    reach = bits.positions
+def _has_run(run: tuple[Step, ...], view, bits: SentenceBits, reach: int | None = None) -> bool:
+    """Whether the run's elements match some consecutive tokens (starting in ``reach``: any token)."""
+    reach = bits.positions if reach is None else reach
     for step in run:
         reach = _forward(step, view, bits, reach)
         if not reach:
@@ -512,7 +539,7 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits) -> bool:
 def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
 
-    ``ends_only`` (span-only layer rules): ``(start token, end tokens longest first)`` pairs
+    ``ends_only`` (span-only layer rules): ``(start token, bit set of end tokens)`` pairs
     instead of matches, for callers that only register layer spans and never look at matches.
     """
     bits = view.bits or program.bits(view)
@@ -530,6 +557,8 @@ def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) ->
                 return []
         elif not _once(step, view, bits):
             return []
+    if compiled.layer_run and not _has_run(compiled.layer_run, view, bits, (2 << bits.n) - 1):
+        return []
     counter = [0]
     try:
         return _match(compiled, view, bits, counter, ends_only)
@@ -627,16 +656,17 @@ def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends
 
 
 def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) -> list:
-    """A span-only layer rule's results: (start, ends) pairs that have ends, or their matches."""
+    """A span-only layer rule's results: (start, bit set of ends) pairs that have ends, or their matches
+    (longest first from each start)."""
     if ends_only:
         return [pair for pair in pairs if pair[1]]
     return [new_match(rule, (("span", span),), span)
-            for start, ends in pairs for span in (bits.span(start, end) for end in ends)]
+            for start, ends in pairs for span in (bits.span(start, end) for end in ends_descending(ends))]
 
 
 def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
-               counter: list) -> list[tuple[int, list[int]]]:
-    """Every start's match ends (longest first, at most LAYER_LIMIT), all starts in one pass.
+               counter: list) -> list[tuple[int, int]]:
+    """Every start's match ends (a bit set: the LAYER_LIMIT longest), all starts in one pass.
 
     The pattern is run forward (kept to ``feasible`` positions when given), each
     start apart: start number ``i`` moves in lane ``i`` of one integer: bits ``i * width`` onwards,
@@ -681,9 +711,9 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     lane_mask = (1 << width) - 1
     out = []
     for i, start in enumerate(origins):
-        ends = reach >> (i * width) & lane_mask
-        if ends >> (start + 1):   # some end after the start: a span of at least one token
-            out.append((start, _longest_ends(ends, start)))
+        ends = reach >> (i * width) & lane_mask & ~((2 << start) - 1)   # spans of at least one token
+        if ends:
+            out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
     return out
 
 
@@ -733,16 +763,21 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
 
 def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
     """``_advance`` on lanes (see ``_lane_ends``)."""
+    op = step.op   # as in ``_advance``
+    if op == "":
+        return _lane_forward(step, view, bits, reach, lanes, width)
+    if op == "?":
+        return reach | _lane_forward(step, view, bits, reach, lanes, width)
     return _apply_op(step, reach, lambda at, nonempty: _lane_forward(step, view, bits, at, lanes, width, nonempty),
                      lambda: _once(step, view, bits) * lanes, lambda: bits.class_mask(step.cls) * lanes, counter)
 
 
-def _longest_ends(reach: int, start: int) -> list[int]:
-    """The ends in ``reach`` of spans from ``start`` (at least one token), longest first, at most LAYER_LIMIT."""
+def _longest_ends(reach: int, start: int) -> int:
+    """The ends in ``reach`` of spans from ``start`` (at least one token), as a bit set: the
+    LAYER_LIMIT highest when there are more."""
     reach &= ~((2 << start) - 1)
-    out = []
-    while reach and len(out) < LAYER_LIMIT:
-        end = reach.bit_length() - 1
-        reach ^= 1 << end
-        out.append(end)
-    return out
+    extra = reach.bit_count() - LAYER_LIMIT
+    while extra > 0:      # drop the shortest spans
+        reach &= reach - 1
+        extra -= 1
+    return reach

@@ -79,10 +79,12 @@ class SentenceTypeModel(BaseEstimator, ClassifierMixin):
 def records(p_rep: np.ndarray, p_type: np.ndarray) -> list[dict]:
     """The per-sentence dicts merged into sentences.jsonl (fixed key order, 4 decimals)."""
     out = []
-    for rep, probs in zip(p_rep, p_type):
-        scores = {"reported": round(float(rep), 4)}
-        scores.update((t, round(float(p), 4)) for t, p in zip(TYPES, probs))
-        out.append({"reported": bool(rep >= 0.5), "type": TYPES[int(np.argmax(probs))], "scores": scores})
+    # Python floats up front (``tolist``: the same values as float() of each element, made in one go)
+    best = np.argmax(p_type, axis=1).tolist() if len(p_type) else []
+    for rep, probs, top in zip(p_rep.tolist(), p_type.tolist(), best):
+        scores = {"reported": round(rep, 4)}
+        scores.update(zip(TYPES, [round(p, 4) for p in probs]))
+        out.append({"reported": rep >= 0.5, "type": TYPES[top], "scores": scores})
     return out
 
 

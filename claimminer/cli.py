@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="add rule file, lexicon entries and suppressed matches")
     p.add_argument("--no-classify", action="store_true", help="skip sentence-type scoring")
     p.add_argument("--progress", choices=("auto", "on", "off"), default="auto")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="worker processes (default 0: one per core on Linux; 1: all in this process); same outputs")
 
     p = sub.add_parser("segment", help="print one JSON line per sentence")
     _input_args(p)
@@ -149,7 +151,7 @@ def _cmd_extract(args, argv) -> int:
     progress = {"auto": None, "on": True, "off": False}[args.progress]
     summary = extract(args.inputs, args.out, res, argv=["claimminer"] + argv, scorer=scorer,
                       id_field=args.id_field, text_field=args.text_field, explain=args.explain,
-                      progress=progress, extra=extra)
+                      progress=progress, extra=extra, jobs=args.jobs)
     sys.stderr.write(summary.line() + "\n")
     return 1 if summary.errors else 0
 

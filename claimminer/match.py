@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from claimminer import bitmatch, refmatch
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, ordered
+from claimminer.matchcore import STEP_BUDGET, Budget, Match, ends_descending, ordered
 from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, shape_mask
 from claimminer.rulebook import REGEX_TIMEOUT, Rule, Rulebook
 from claimminer.spans import Span, Token
@@ -56,12 +56,68 @@ class SentenceView:
     steps: int = 0                 # matcher steps spent on this sentence (work, for linear-time checks)
     layer_bits: dict[str, dict[int, int]] = field(default_factory=dict)  # layer -> start -> bit set of ends
     layer_starts: dict[str, int] = field(default_factory=dict)           # layer -> bit set of its starts
+    # layer -> start -> bit set of ends registered by ``add_layer_ends`` whose spans are not made yet
+    pending: dict[str, dict[int, int]] = field(default_factory=dict)
     bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
     program: object = None         # the rule book compiled for the fast engine (None: reference engine)
     keep_layer_matches: bool = True  # False: layers register spans only (extraction never reads layer matches)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
+        self.compute_layer(name)
+        pending = self.pending.get(name)
+        if pending:
+            for first in list(pending):
+                self._materialise(name, first, pending.pop(first))
+        return self.layers.get(name, {})
+
+    def layer_spans(self, name: str, first: int) -> list[tuple[int, Span]]:
+        """The (end token, span) list of layer ``name`` from token ``first``, longest first.
+
+        The layer must have been computed; spans registered as bare token ends are made here,
+        on first request, so the many layer spans no match ever walks through cost no objects.
+        """
+        pending = self.pending.get(name)
+        if pending and first in pending:
+            self._materialise(name, first, pending.pop(first))
+        return self.layers.get(name, _NO_STARTS).get(first, ())
+
+    def first_layer_span(self, name: str, first: int, allowed: int) -> tuple[int, Span] | None:
+        """The first item of ``layer_spans(name, first)`` whose end is in the bit set ``allowed``.
+
+        When the start has bare ends only, its list would be those ends highest first, so the
+        answer is the highest allowed end, and only its span is made.
+        """
+        if first not in self.layers.get(name, _NO_STARTS):
+            ends = self.pending.get(name, _NO_STARTS).get(first, 0) & allowed
+            if not ends:
+                return None
+            end = ends.bit_length() - 1
+            return end, self.bits.span(first, end)
+        for end, span in self.layer_spans(name, first):
+            if allowed >> end & 1:
+                return end, span
+        return None
+
+    def _materialise(self, name: str, first: int, ends: int) -> None:
+        """Merge the bare ends ``ends`` (a bit set) from ``first`` into the span list of layer ``name``.
+
+        Gives the list ``add_layer_span`` would have built for the same spans in any order:
+        distinct items sorted by ``_layer_order`` (a total order on distinct token spans).
+        """
+        starts = self.layers.get(name)
+        if starts is None:
+            starts = self.layers[name] = {}
+        items = starts.get(first)
+        made = [(last, self.bits.span(first, last)) for last in ends_descending(ends)]
+        if items is None:
+            starts[first] = made   # strictly decreasing ends: already in layer order
+            return
+        items.extend(item for item in made if item not in items)
+        items.sort(key=_layer_order)
+
+    def compute_layer(self, name: str) -> None:
+        """Compute layer ``name`` unless done (or under way: a layer rule may refer to its own layer)."""
         if name not in self.ready:
             self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
             program = self.program
@@ -84,7 +140,6 @@ class SentenceView:
                     last = bisect.bisect_left(starts, span.end)
                     self.add_layer_span(name, first, last, span)
                 self.layer_matches.extend(matches)
-        return self.layers.get(name, {})
 
     def annotate(self, word_masks: dict[str, int]) -> None:
         """The reference engine's per-token bit sets and word set (the fast engine has its own columns)."""
@@ -138,29 +193,26 @@ class SentenceView:
         bits[first] = bits.get(first, 0) | (1 << last)
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
 
-    def add_layer_ends(self, name: str, first: int, ends: list[int]) -> None:
-        """Register the token spans ``first`` .. each of ``ends`` (longest first) in layer ``name``.
+    def add_layer_ends(self, name: str, first: int, ends: int) -> None:
+        """Register the token spans ``first`` .. each end in the bit set ``ends`` in layer ``name``.
 
-        Same result as ``add_layer_span`` for each; a start seen for the first time takes
-        the list as it is (strictly decreasing ends are already in layer order).
+        Same result as ``add_layer_span`` for each, but only the bit sets are updated now:
+        the span list of a start is made when a match walks through it (``layer_spans``).
         """
-        starts = self.layers.get(name)
-        if starts is None:
-            starts = self.layers[name] = {}
-        span = self.bits.span
-        if first in starts:
-            for last in ends:
-                self.add_layer_span(name, first, last, span(first, last))
-            return
-        starts[first] = [(last, span(first, last)) for last in ends]
-        mask = 0
-        for last in ends:
-            mask |= 1 << last
         bits = self.layer_bits.get(name)
         if bits is None:
             bits = self.layer_bits[name] = {}
-        bits[first] = mask
+            pending = self.pending[name] = {}
+        else:
+            pending = self.pending.get(name)
+            if pending is None:
+                pending = self.pending[name] = {}
+        bits[first] = bits.get(first, 0) | ends
+        pending[first] = pending.get(first, 0) | ends
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
+
+
+_NO_STARTS: dict = {}
 
 
 def _layer_order(item: tuple[int, Span]) -> tuple:

@@ -53,6 +53,16 @@ def new_match(rule: Rule, captures: tuple, span: Span, lexicon_hits: tuple = ())
     return match
 
 
+def ends_descending(ends: int) -> list[int]:
+    """The positions in the bit set ``ends``, highest first."""
+    out = []
+    while ends:
+        end = ends.bit_length() - 1
+        ends ^= 1 << end
+        out.append(end)
+    return out
+
+
 def extend(chain, capture: str | None, span: Span | None, hit):
     """The chain with one more consumed element (elements without capture or lexicon hit leave no trace)."""
     if span is None or (capture is None and hit is None):

@@ -1,11 +1,15 @@
 """The `extract` job: read a corpus, run the pipeline, write every output atomically."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Iterable, Iterator, TextIO
 
 from claimminer.corpus import ReadError, input_files, iter_documents
 from claimminer.output import AtomicWriter, build_manifest, dumps_jsonl_record, write_csv, write_manifest
@@ -51,10 +55,130 @@ class Progress:
             self.stream.flush()
 
 
+@dataclass
+class DocumentOutput:
+    """What ``extract`` writes for one input, made where the document was processed.
+
+    Lines and records are built in the worker, so only strings and small dicts travel
+    back to the writing process (never the pipeline's objects).
+    """
+
+    sentence_lines: list[str] = field(default_factory=list)
+    claim_lines: list[str] = field(default_factory=list)
+    claim_records: list[dict] = field(default_factory=list)   # for the speaker tally
+    claim_rows: list[list] = field(default_factory=list)       # claims.csv rows
+    commitment_rows: list[list] = field(default_factory=list)  # commitments.csv rows
+    messages: list[str] = field(default_factory=list)         # error and warning lines, in order
+    warnings: list[str] = field(default_factory=list)
+    sentences: int = 0
+    error: bool = False
+
+
+def process_document(item, res: Resources, scorer=None, explain: bool = False) -> DocumentOutput:
+    """One input (a document or a read error) -> its output lines, records and messages."""
+    out = DocumentOutput()
+    if isinstance(item, ReadError):
+        out.error = True
+        out.messages.append(f"error: {item}\n")
+        return out
+    try:
+        result = extract_document(item, res)
+    except Exception as exc:  # one bad document never stops the run
+        out.error = True
+        out.messages.append(f"error: {item.origin or item.doc_id}: {type(exc).__name__}: {exc}\n")
+        return out
+    for timeout in result.timeouts:
+        message = (f"warning: {item.origin or item.doc_id}: rule {timeout.rule.ref} ({timeout.rule.loc}) "
+                   f"gave up on the sentence at {timeout.sentence.start}-{timeout.sentence.end}: "
+                   f"{timeout.detail}")
+        out.warnings.append(message)
+        out.messages.append(message + "\n")
+    scores = scorer(result) if scorer is not None else None
+    out.sentence_lines = [dumps_jsonl_record(record) for record in sentence_records(result, scores)]
+    for index in range(len(result.claims)):
+        record = claim_record(result, index, explain)
+        if explain:
+            record["explain"] = _explanation(result, index)
+        out.claim_lines.append(dumps_jsonl_record(record))
+        out.claim_records.append(record)
+        out.claim_rows.append(claim_csv_row(record))
+        if record["kind"] == "commitment":
+            out.commitment_rows.append(commitment_csv_row(record))
+    out.sentences = len(result.sentences)
+    return out
+
+
+# The pool's per-worker state: set once in each worker process by ``_init_worker`` (inherited
+# through fork, never pickled) and read by ``_work``; the parent process never sets it.
+_WORKER: dict = {}
+WINDOW = 4   # documents in flight per worker: enough to keep it busy, few enough to stream
+
+
+def _init_worker(res: Resources, scorer, explain: bool) -> None:
+    _WORKER.update(res=res, scorer=scorer, explain=explain)
+
+
+def _work(item) -> DocumentOutput | BaseException:
+    """``process_document`` in a worker; anything it raises comes back to be raised by the parent
+    (a worker that died of it would leave the parent waiting)."""
+    try:
+        return process_document(item, _WORKER["res"], _WORKER["scorer"], _WORKER["explain"])
+    except BaseException as exc:  # noqa: B902  (KeyboardInterrupt too: the parent decides)
+        return exc
+
+
+def resolve_jobs(jobs: int | None) -> int:
+    """Worker processes to use: ``jobs``, or with 0/None one per available core on Linux (one
+    elsewhere: forking a process that has loaded numpy is not safe on every platform); 1 where
+    processes cannot be forked (the resources and the scorer are shared by forking)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if not jobs and not sys.platform.startswith("linux"):
+        return 1
+    if not jobs:
+        try:
+            jobs = len(os.sched_getaffinity(0))
+        except AttributeError:
+            jobs = os.cpu_count() or 1
+    return max(1, jobs)
+
+
+def _outputs(items: Iterable, res: Resources, scorer, explain: bool, jobs: int) -> Iterator[DocumentOutput]:
+    """Each input's output, in input order: made here, or by ``jobs`` forked worker processes."""
+    if jobs <= 1:
+        for item in items:
+            yield process_document(item, res, scorer, explain)
+        return
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_worker, initargs=(res, scorer, explain))
+    try:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(_work, item))
+            if len(pending) >= WINDOW * jobs:
+                yield _result(pending.popleft())
+        while pending:
+            yield _result(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future) -> DocumentOutput:
+    output = future.result()
+    if isinstance(output, BaseException):
+        raise output
+    return output
+
+
 def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str], scorer=None,
             id_field: str = "id", text_field: str = "text", explain: bool = False,
-            err: TextIO | None = None, progress: bool | None = None, extra: dict | None = None) -> Summary:
-    """Run the whole job; returns the summary. Output files appear only when complete."""
+            err: TextIO | None = None, progress: bool | None = None, extra: dict | None = None,
+            jobs: int | None = 1) -> Summary:
+    """Run the whole job; returns the summary. Output files appear only when complete.
+
+    ``jobs`` > 1 (or 0/None: one per core) processes documents in forked worker processes;
+    the outputs are written in input order by this process, byte for byte as with one.
+    """
     started = time.perf_counter()
     err = sys.stderr if err is None else err  # looked up per call: a default bound at import misses redirection
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,39 +188,24 @@ def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str]
     claim_rows, commitment_rows = [], []
     paths = {name: out_dir / name for name in
              ("sentences.jsonl", "claims.jsonl", "claims.csv", "commitments.csv", "speakers.csv", "manifest.json")}
+    items = iter_documents(inputs, id_field=id_field, text_field=text_field)
     with AtomicWriter(paths["sentences.jsonl"]) as sentences_out, AtomicWriter(paths["claims.jsonl"]) as claims_out:
-        for item in iter_documents(inputs, id_field=id_field, text_field=text_field):
-            if isinstance(item, ReadError):
+        for output in _outputs(items, res, scorer, explain, resolve_jobs(jobs)):
+            for message in output.messages:
+                err.write(message)
+            summary.warnings.extend(output.warnings)
+            if output.error:
                 summary.errors += 1
-                err.write(f"error: {item}\n")
                 continue
-            try:
-                result = extract_document(item, res)
-            except Exception as exc:  # one bad document never stops the run
-                summary.errors += 1
-                err.write(f"error: {item.origin or item.doc_id}: {type(exc).__name__}: {exc}\n")
-                continue
-            for timeout in result.timeouts:
-                message = (f"warning: {item.origin or item.doc_id}: rule {timeout.rule.ref} ({timeout.rule.loc}) "
-                           f"gave up on the sentence at {timeout.sentence.start}-{timeout.sentence.end}: "
-                           f"{timeout.detail}")
-                summary.warnings.append(message)
-                err.write(message + "\n")
-            scores = scorer(result) if scorer is not None else None
-            for record in sentence_records(result, scores):
-                sentences_out.write(dumps_jsonl_record(record))
-            for index in range(len(result.claims)):
-                record = claim_record(result, index, explain)
-                if explain:
-                    record["explain"] = _explanation(result, index)
-                claims_out.write(dumps_jsonl_record(record))
-                claim_rows.append(claim_csv_row(record))
-                if record["kind"] == "commitment":
-                    commitment_rows.append(commitment_csv_row(record))
+            sentences_out.writelines(output.sentence_lines)
+            claims_out.writelines(output.claim_lines)
+            claim_rows.extend(output.claim_rows)
+            commitment_rows.extend(output.commitment_rows)
+            for record in output.claim_records:
                 tally.add(record)
             summary.documents += 1
-            summary.sentences += len(result.sentences)
-            summary.claims += len(result.claims)
+            summary.sentences += output.sentences
+            summary.claims += len(output.claim_records)
             bar.update(summary.documents, summary.sentences, started)
     bar.close()
     write_csv(paths["claims.csv"], CLAIM_CSV_HEADER, claim_rows)

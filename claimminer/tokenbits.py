@@ -28,8 +28,7 @@ class FeatureTable:
         self.size = 0
         self.by_lower: dict[str, list[int]] = {}
         self.by_norm: dict[str, list[int]] = {}
-        self.regexes: list[tuple[str, object]] = []         # REGEX tests: (attribute, compiled pattern)
-        self.regex_results: list[dict[str, bool]] = []      # per REGEX test: surface -> result, cached
+        self.regexes: list[tuple[str, object, int]] = []    # REGEX tests: (attribute, compiled pattern, feature)
         self.lexicon_feature: dict[int, int] = {}           # lexicon bit -> feature
         for lexicon in lexicons.values():
             if lexicon.bit:
@@ -41,7 +40,7 @@ class FeatureTable:
         self.test_feature: dict[tuple, int] = {}
         self.first_word_feature: dict[int, int] = {}        # id(phrase lexicon) -> feature
         self.element_class: dict[int, int] = {}             # id(element) -> class
-        self.classes: list[tuple] = []   # (features needed, features forbidden, quote, REGEX tests)
+        self.classes: list[tuple] = []   # (features needed, features forbidden, quote condition)
         class_ids: dict[tuple, int] = {}
         for element in elements:
             if element.lexicon is not None:
@@ -83,14 +82,15 @@ class FeatureTable:
         return feature
 
     def _regex(self, test: TokenTest) -> int:
-        """The index of a REGEX test: run lazily, on the tokens that pass the element's other tests."""
+        """The feature of a REGEX test: run once per distinct surface, like every other feature
+        (a few regexes per new word is cheaper than filtering candidate tokens per sentence)."""
         key = (test.attr, test.value)
-        for index, (attr, pattern) in enumerate(self.regexes):
+        for attr, pattern, feature in self.regexes:
             if (attr, pattern.pattern) == key:
-                return index
-        self.regexes.append((test.attr, test.pattern))
-        self.regex_results.append({})
-        return len(self.regexes) - 1
+                return feature
+        feature = self._new()
+        self.regexes.append((test.attr, test.pattern, feature))
+        return feature
 
     def _first_words(self, lexicon: Lexicon) -> None:
         if id(lexicon) not in self.first_word_feature:
@@ -99,8 +99,8 @@ class FeatureTable:
                 self.by_lower.setdefault(word, []).append(feature)
 
     def _class_key(self, element: Element) -> tuple:
-        """(features required, features forbidden, quote condition, REGEX tests) of a one-token element."""
-        need, forbid, regexes = set(), set(), set()
+        """(features required, features forbidden, quote condition) of a one-token element."""
+        need, forbid = set(), set()
         for bit, feature in self.lexicon_feature.items():
             if element.need & bit:
                 need.add(feature)
@@ -113,10 +113,10 @@ class FeatureTable:
                 forbid.add(feature)
         for test in element.tests:
             if test.kind == "regex":
-                regexes.add(self._regex(test))
+                need.add(self._regex(test))
             else:
                 (forbid if test.kind == "not_in" else need).add(self._test(test))
-        return tuple(sorted(need)), tuple(sorted(forbid)), element.in_quote, tuple(sorted(regexes))
+        return tuple(sorted(need)), tuple(sorted(forbid)), element.in_quote
 
     def features(self, token: Token) -> tuple[tuple[int, ...], int]:
         """(features, required-set bits) of a surface, computed once and cached."""
@@ -128,6 +128,9 @@ class FeatureTable:
         found += self.by_norm.get(token.norm, ())
         shape = shape_mask(token)
         found += [feature for bit, feature in self.shape_feature.items() if shape & bit]
+        for attr, pattern, feature in self.regexes:
+            if pattern.fullmatch(token.norm if attr == "norm" else lower) is not None:
+                found.append(feature)
         entry = (tuple(found), self.required_by_lower.get(lower, 0))
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[token.norm] = entry
@@ -138,7 +141,7 @@ class SentenceBits:
     """The columns of one sentence, and token sets derived from them on first use."""
 
     __slots__ = ("table", "tokens", "n", "cols", "quoted", "present", "positions", "class_masks",
-                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans")
+                 "lexicon_ends", "lexicon_starts", "rest_ends", "rest_starts", "end_mask", "spans", "lowers")
 
     def __init__(self, table: FeatureTable, tokens: Sequence[Token], in_quote: Sequence[bool]) -> None:
         self.table = table
@@ -168,6 +171,7 @@ class SentenceBits:
         self.rest_starts: dict[str, int] = {}       # REST kind -> bit set of starts with a non-empty REST
         self.end_mask: int | None = None
         self.spans: dict[int, Span] = {}
+        self.lowers: tuple[str, ...] | None = None   # lower-cased tokens, for phrase lexicons
 
     def span(self, first: int, last: int) -> Span:
         """The text span of tokens ``first`` .. ``last - 1``, made once per sentence (spans are frozen)."""
@@ -181,7 +185,7 @@ class SentenceBits:
         """Tokens passing element class ``cls``."""
         mask = self.class_masks.get(cls)
         if mask is None:
-            need, forbid, quote, regexes = self.table.classes[cls]
+            need, forbid, quote = self.table.classes[cls]
             mask = self.positions
             cols = self.cols
             for feature in need:
@@ -190,30 +194,7 @@ class SentenceBits:
                 mask &= ~cols[feature]
             if quote is not None:
                 mask &= self.quoted if quote else ~self.quoted
-            if regexes and mask:
-                mask = self._regex_filter(mask, regexes)
             self.class_masks[cls] = mask
-        return mask
-
-    def _regex_filter(self, mask: int, regexes: tuple[int, ...]) -> int:
-        """``mask`` without the tokens that fail one of the REGEX tests (results cached per surface)."""
-        table = self.table
-        candidates = mask
-        while candidates:
-            low = candidates & -candidates
-            token = self.tokens[low.bit_length() - 1]
-            candidates ^= low
-            for index in regexes:
-                results = table.regex_results[index]
-                passed = results.get(token.norm)
-                if passed is None:
-                    attr, pattern = table.regexes[index]
-                    passed = pattern.fullmatch(token.norm if attr == "norm" else token.lower) is not None
-                    if len(results) < _CACHE_LIMIT:
-                        results[token.norm] = passed
-                if not passed:
-                    mask ^= low
-                    break
         return mask
 
     def lexicon_table(self, lexicon: Lexicon) -> dict[int, tuple[int, ...]]:
@@ -222,15 +203,23 @@ class SentenceBits:
         if table is None:
             table = {}
             candidates = self.cols[self.table.first_word_feature[id(lexicon)]]
-            tokens = self.tokens
+            if self.lowers is None:
+                self.lowers = tuple(token.lower for token in self.tokens)
+            lowers = self.lowers
+            phrases, words = lexicon.phrases, lexicon.words
             starts = 0
             while candidates:
                 low = candidates & -candidates
                 start = low.bit_length() - 1
                 candidates ^= low
-                ends = tuple(lexicon.advance(tokens, start))
+                # ``Lexicon.advance``, with each phrase compared as one tuple slice
+                lower = lowers[start]
+                ends = [start + len(phrase) for phrase in phrases.get(lower, ())
+                        if lowers[start:start + len(phrase)] == phrase]
+                if lower in words:
+                    ends.append(start + 1)
                 if ends:
-                    table[start] = ends
+                    table[start] = tuple(ends)
                     starts |= low
             self.lexicon_ends[id(lexicon)] = table
             self.lexicon_starts[id(lexicon)] = starts

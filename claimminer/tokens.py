@@ -41,11 +41,19 @@ _SET_NORM, _SET_LOWER = Token.norm.__set__, Token.lower.__set__  # type: ignore[
 
 
 def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, ...]:
-    """Tokens of ``norm[start:end]``, each carrying its normalised and lower-cased text."""
+    """Tokens of ``norm[start:end]``, each carrying its normalised and lower-cased text.
+
+    The surfaces come from ``findall`` (no match objects) and their offsets from ``str.find``:
+    a match can start at any non-space character (the last alternative is ``\\S``), so only
+    white space lies between two tokens, and a surface (never opening with white space) is
+    found first exactly where it was matched.
+    """
     out = []
-    for match in _TOKEN.finditer(norm, start, len(norm) if end is None else end):
-        surface = match.group()
-        s, e = match.span()
+    find = norm.find
+    e = start
+    for surface in _TOKEN.findall(norm, start, len(norm) if end is None else end):
+        s = find(surface, e)
+        e = s + len(surface)
         token = _NEW(Token)
         _SET_START(token, s)
         _SET_END(token, e)

@@ -318,3 +318,43 @@ def test_progress_bar_when_asked(tmp_path, capsys) -> None:
     assert _cli("extract", CORPUS, "--out", tmp_path / "out", "--no-classify", "--progress", "on", *FIELDS) == 0
     err = capsys.readouterr().err
     assert "\r" in err and "documents" in err
+
+
+# --- worker processes ----------------------------------------------------------------------
+
+def test_worker_processes_give_the_same_bytes_and_messages(tmp_path, capsys) -> None:
+    """``--jobs 2`` forks workers; outputs, error lines and their order are those of ``--jobs 1``."""
+    bad = tmp_path / "bad"
+    _bad_corpus(bad)
+    results = {}
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        code = _cli("extract", CORPUS, bad, "--out", out, *FIELDS, "--jobs", jobs)
+        err = capsys.readouterr().err
+        results[jobs] = (code, [line for line in err.splitlines() if not line.startswith("claimminer:")], out)
+    assert results["1"][0] == results["2"][0] == 1
+    assert results["1"][1] == results["2"][1]
+    assert sum(line.startswith("error:") for line in results["1"][1]) >= 4, results["1"][1]
+    for name in OUTPUTS[:-1]:
+        assert (results["1"][2] / name).read_bytes() == (results["2"][2] / name).read_bytes(), name
+
+
+def test_interrupted_run_with_workers_leaves_no_output(tmp_path, monkeypatch, capsys) -> None:
+    """An exception raised in a worker (here an interrupt) is raised by the parent, as without workers."""
+    out = tmp_path / "out"
+    _interrupt_after_first_document(monkeypatch)   # forked workers inherit the patched function
+    with pytest.raises(KeyboardInterrupt):
+        _cli("extract", CORPUS, "--out", out, "--no-classify", *FIELDS, "--jobs", "2")
+    left = sorted(p.name for p in out.rglob("*")) if out.exists() else []
+    assert left == [], left
+
+
+def test_jobs_default_to_the_cores_on_linux_only(monkeypatch) -> None:
+    import claimminer.run as run_module
+
+    assert run_module.resolve_jobs(3) == 3 and run_module.resolve_jobs(1) == 1
+    monkeypatch.setattr(run_module.sys, "platform", "linux")
+    monkeypatch.setattr(run_module.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert run_module.resolve_jobs(0) == run_module.resolve_jobs(None) == 2
+    monkeypatch.setattr(run_module.sys, "platform", "darwin")
+    assert run_module.resolve_jobs(0) == 1

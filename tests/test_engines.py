@@ -126,3 +126,52 @@ def test_layers_in_a_cycle_use_the_reference_engine(tmp_path: Path) -> None:
     assert layer_cycles(res.rulebook) and compiled(res.rulebook) is None
     for text in CORNER_TEXTS[:3]:
         assert _raw(text, res, "fast", True) == _raw(text, res, "reference", True)
+
+
+def _layer_tables(text: str, res: Resources, engine: str) -> list[dict]:
+    """Per sentence: every layer's spans by start token (``SentenceView.layer``), all layers computed."""
+    doc = Document("doc", text, normalize(text))
+    sentences, _ = segment_document(doc, res)
+    quotes = find_quotes(doc.text, doc.norm)
+    out = []
+    for sentence in sentences:
+        view = _view(sentence, doc.norm, quotes, [q.end for q in quotes])
+        run_rules(res.rulebook, view, doc.text, [], False, None, engine)
+        for name in res.rulebook.producers():
+            view.compute_layer(name)
+        out.append({name: view.layer(name) for name in sorted(res.rulebook.producers())})
+    return out
+
+
+@pytest.mark.parametrize("which", ["shipped", "corners"])
+def test_layer_span_lists_made_on_demand_match_the_reference(res, corners, which: str) -> None:
+    """The fast engine registers most layer spans as bare token ends and makes the (end, span)
+    lists only when asked: asked for, they equal the reference engine's lists, order included."""
+    book = res if which == "shipped" else corners
+    texts = _texts(res)[:150] if which == "shipped" else CORNER_TEXTS
+    for text in texts:
+        assert _layer_tables(text, book, "fast") == _layer_tables(text, book, "reference"), text
+
+
+def test_layer_runs_gate_rules_whose_parts_are_not_side_by_side(res) -> None:
+    """A rule whose mandatory parts all occur, but not back to back, stops before its full pass
+    (``CompiledRule.layer_run``); one whose parts do sit side by side still matches."""
+    from claimminer.bitmatch import LAYER, SIMPLE
+    from claimminer.pipeline import _view as make_view
+
+    program = compiled(res.rulebook)
+    run = program.compiled["layer.speaker-np-role-name"].layer_run
+    assert [(s.kind, s.layer) for s in run] == [(LAYER, "NOMINAL"), (LAYER, "NAME")]
+    assert [s.kind for s in program.compiled["attr.content-source-cue"].layer_run] == [SIMPLE, LAYER, LAYER]
+    assert program.compiled["attr.source-cue-content"].layer_run == ()   # optional steps between its layers
+
+    def steps_of(text: str) -> tuple[int, list]:
+        doc = Document("doc", text, normalize(text))
+        sentences, _ = segment_document(doc, res)
+        view = make_view(sentences[0], doc.norm, [], [])
+        matches = run_rules(res.rulebook, view, doc.text, [], True)
+        return view.steps, [m for m in matches if m.rule.id == "layer.speaker-np-role-name"]
+
+    _, apart = steps_of("Officials said that Paris was ready.")
+    _, together = steps_of("The spokeswoman Kellyanne Conway said it was over.")
+    assert not apart and together

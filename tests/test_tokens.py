@@ -26,3 +26,17 @@ def test_tokenize_a_slice() -> None:
     text = "One. Two words here."
     assert [t.lower for t in tokenize(text, 5, len(text))] == ["two", "words", "here", "."]
     assert tokenize(text, 5, 5) == ()
+
+
+def test_token_offsets_are_the_matches_spans() -> None:
+    """``tokenize`` finds offsets with ``str.find`` after ``findall``: the same as the matches' spans,
+    across every kind of white space and repeated surfaces."""
+    from claimminer.tokens import _TOKEN, tokenize
+
+    text = ("U.S. said\u00a0\u00a0it -- 3,500 'd' \t\u2009don't\u3000said said.\n\n"
+            "e\u0301te\u0301 ... 'S 4.5% Gen. X said\u2028ok ,,, ")
+    for start, end in ((0, None), (3, 40), (5, len(text) - 2)):
+        tokens = tokenize(text, start, end)
+        spans = [m.span() for m in _TOKEN.finditer(text, start, len(text) if end is None else end)]
+        assert [(t.start, t.end) for t in tokens] == spans
+        assert all(text[t.start:t.end] == t.norm for t in tokens)

@@ -1,0 +1,61 @@
+"""The fast engine's token columns (``tokenbits``): one bit set per element class and sentence."""
+from __future__ import annotations
+
+import pytest
+
+from claimminer.cli import load_resources
+from claimminer.match import compiled
+from claimminer.tokens import tokenize
+
+
+@pytest.fixture(scope="module")
+def book():
+    return load_resources(None).rulebook
+
+
+@pytest.fixture(scope="module")
+def program(book):
+    return compiled(book)
+
+
+def test_regex_tests_are_per_surface_features(program) -> None:
+    """A REGEX test is a feature like a lexicon: computed once per distinct surface, cached."""
+    table = program.table
+    assert table.regexes
+    tokens = tokenize("Officials warned that talks were stalling")
+    for token in tokens:
+        found, _ = table.features(token)
+        for attr, pattern, feature in table.regexes:
+            surface = token.norm if attr == "norm" else token.lower
+            assert (feature in found) == (pattern.fullmatch(surface) is not None), (token.norm, pattern.pattern)
+
+
+def test_class_masks_agree_with_the_elements_one_token_at_a_time(program) -> None:
+    """Each element class's bit set holds exactly the tokens that pass the class's tests."""
+    from claimminer.tokenbits import SentenceBits
+
+    table = program.table
+    tokens = tokenize("The minister's aides said on Tuesday that 15 officials were warned, reportedly.")
+    bits = SentenceBits(table, tokens, [False] * len(tokens))
+    for cls, (need, forbid, quote) in enumerate(table.classes):
+        mask = bits.class_mask(cls)
+        for i, token in enumerate(tokens):
+            found = set(table.features(token)[0])
+            passes = set(need) <= found and not set(forbid) & found and quote is not True
+            assert bool(mask >> i & 1) == passes, (cls, token.norm)
+
+
+def test_phrase_lexicon_tables_agree_with_lexicon_advance(book, program) -> None:
+    """The columns' phrase matching (tuple slices) gives ``Lexicon.advance``'s ends, in its order."""
+    from claimminer.tokenbits import SentenceBits
+
+    lexicons = [lexicon for lexicon in book.lexicons.values()
+                if lexicon.phrases and id(lexicon) in program.table.first_word_feature]
+    assert lexicons
+    for text in ("He has said that he will not have to step down, according to a source close to him.",
+                 "In addition to that, as well as this, they 'll be able to say so"):
+        tokens = tokenize(text)
+        bits = SentenceBits(program.table, tokens, [False] * len(tokens))
+        for lexicon in lexicons:
+            expected = {i: tuple(lexicon.advance(tokens, i)) for i in range(len(tokens))}
+            assert bits.lexicon_table(lexicon) == {i: ends for i, ends in expected.items() if ends}, lexicon.name
