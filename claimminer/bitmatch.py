@@ -666,7 +666,29 @@ def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) 
 
 def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
                counter: list) -> list[tuple[int, int]]:
-    """Every start's match ends (a bit set: the LAYER_LIMIT longest), all starts in one pass.
+    """Every start's match ends (a bit set: the LAYER_LIMIT longest), in lane passes of LANES starts.
+
+    One integer holds a lane of ``tokens + 2`` bits per start, so all starts of a long
+    sentence in one pass would make every operation cost (starts x tokens) bits, and the
+    sentence cubic work; passes of at most LANES starts keep it to a fixed multiple of
+    the sentence's length.
+    """
+    out: list[tuple[int, int]] = []
+    while starts:
+        chunk = 0
+        for _ in range(LANES):
+            if not starts:
+                break
+            low = starts & -starts
+            chunk |= low
+            starts ^= low
+        out.extend(_lane_pass(steps, view, bits, feasible, chunk, counter))
+    return out
+
+
+def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
+               counter: list) -> list[tuple[int, int]]:
+    """Every start's match ends (a bit set: the LAYER_LIMIT longest), all ``starts`` in one pass.
 
     The pattern is run forward (kept to ``feasible`` positions when given), each
     start apart: start number ``i`` moves in lane ``i`` of one integer: bits ``i * width`` onwards,

@@ -29,6 +29,7 @@ import regex
 from claimminer.spans import Claim, Span, Token
 from claimminer.tokens import tokenize
 
+MAX_ACTION_CHARS = 1000   # the longest action in news copy is a few hundred characters
 _YEAR = regex.compile(r"(?:19|20)\d\d")
 _NUMBER = regex.compile(r"\d[\d,.]*")
 _PUNCT_EDGE = " \t\n,;:-.\"'"
@@ -65,7 +66,9 @@ def refine(text: str, norm: str, claim: Claim, rulebook) -> Claim:
     if action is None:
         return claim
     markers = Markers(rulebook.lexicons)
-    tokens = tokenize(norm, action.start, action.end)
+    # The rules let an action run to the end of the sentence; refining reads at most
+    # MAX_ACTION_CHARS of it, so a 50,000-character sentence costs linear work.
+    tokens = tokenize(norm, action.start, min(action.end, action.start + MAX_ACTION_CHARS))
     if not tokens:
         return claim
     quoted = norm.count('"', claim.sentence.start, action.start) % 2 == 1
@@ -219,6 +222,8 @@ def _fronted(norm: str, claim: Claim, roles: dict, markers: Markers) -> None:
     if not head:
         return
     stop = min(s.start for s in head)
+    if stop - claim.sentence.start > MAX_ACTION_CHARS:
+        return  # no fronted phrase is that long; reading it would make long sentences quadratic
     tokens = tokenize(norm, claim.sentence.start, stop)
     commas = [i for i, t in enumerate(tokens) if t.norm == ","]
     if not commas or commas[-1] != len(tokens) - 1 or len(tokens) < 3:

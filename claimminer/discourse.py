@@ -124,22 +124,35 @@ def split_coordinated_attributions(text: str, claims: list[Claim], priority: dic
     content ends before that clause. Found by bisecting source starts, so the work
     stays near-linear.
     """
-    openers = sorted(claim.role("source").start for claim in claims if _opens_clause(text, claim, priority, min_priority))
+    # Each clause opener with the offset where its break (", and", ";") begins: found once
+    # in a short window before the source, so a long sentence costs linear work.
+    breaks = sorted(_clause_break(text, claim.role("source").start) for claim in claims
+                    if _opens_clause(text, claim, priority, min_priority))
+    breaks = [(opener, start) for opener, start in breaks if start is not None]
+    openers = [opener for opener, _ in breaks]
     out = []
     for claim in claims:
         content = claim.role("content")
         if claim.kind == "attribution" and content is not None:
             i = bisect.bisect_right(openers, content.start)
-            while i < len(openers) and openers[i] < content.end:
-                head = text[content.start:openers[i]]
-                match = _CLAUSE_BREAK.search(head)
-                if match and match.start() > 0:
-                    end = content.start + len(head[:match.start()].rstrip())
-                    claim = _replace_content(claim, Span(content.start, end))
-                    break
+            # The first break that lies inside the content (a break before it opens no clause of it).
+            while i < len(openers) and openers[i] < content.end and breaks[i][1] <= content.start:
                 i += 1
+            if i < len(openers) and openers[i] < content.end:
+                end = content.start + len(text[content.start:breaks[i][1]].rstrip())
+                claim = _replace_content(claim, Span(content.start, end))
         out.append(claim)
     return out
+
+
+_BREAK_WINDOW = 16   # the longest break: a dash or comma, spaces and "whereas"
+
+
+def _clause_break(text: str, opener: int) -> tuple[int, int | None]:
+    """``(opener, offset where the clause break before it begins)``, or ``(opener, None)``."""
+    window_start = max(0, opener - _BREAK_WINDOW)
+    match = _CLAUSE_BREAK.search(text[window_start:opener])
+    return opener, (window_start + match.start() if match else None)
 
 
 def trim_relative_sources(text: str, claims: list[Claim]) -> list[Claim]:

@@ -8,6 +8,8 @@ is kept as "suppressed" so ``--explain`` can show it.
 """
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -46,20 +48,52 @@ def _rank(match: Match) -> tuple:
 
 
 def resolve_conflicts(matches: Iterable[Match]) -> list[Resolved]:
-    """Keep, for every anchor, the best match; record what each winner suppressed."""
+    """Keep, for every anchor, the best match; record what each winner suppressed.
+
+    A match loses to the first-ranked winner of its kind whose anchor overlaps its own.
+    The winners of one kind never overlap, so their anchors are kept sorted and the
+    overlapping ones found by bisection: a long sentence with many matches stays
+    near-linear.
+    """
     winners: list[tuple[Match, dict, Span, list[Match]]] = []
+    placed: dict[str, _Intervals] = {}
     for match in sorted((m for m in matches if m.rule.kind != "layer"), key=_rank):
         roles = role_spans(match)
         anchor = _anchor(match.rule.kind, roles)
         if anchor is None:
             continue
-        for won, _, won_anchor, lost in winners:
-            if won.rule.kind == match.rule.kind and won_anchor.overlap(anchor) > 0:
-                lost.append(match)
-                break
+        intervals = placed.setdefault(match.rule.kind, _Intervals())
+        first = intervals.first_overlapping(anchor)
+        if first is not None:
+            winners[first][3].append(match)
         else:
+            intervals.add(anchor, len(winners))
             winners.append((match, roles, anchor, []))
     return [Resolved(m, roles, tuple(lost)) for m, roles, _, lost in winners]
+
+
+class _Intervals:
+    """Disjoint anchors sorted by start, each with the index of its winner."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.winner: list[int] = []
+
+    def first_overlapping(self, span: Span) -> int | None:
+        """The lowest winner index among anchors that share a character with ``span``."""
+        lo = bisect.bisect_right(self.ends, span.start)   # anchors ending after span starts
+        hi = bisect.bisect_left(self.starts, span.end)    # anchors starting before span ends
+        hits = [self.winner[i] for i in range(lo, hi) if self.starts[i] < self.ends[i]]
+        return min(hits) if hits and span.start < span.end else None
+
+    def add(self, span: Span, winner: int) -> None:
+        if span.start >= span.end:
+            return   # an empty anchor overlaps nothing, so it blocks nothing
+        i = bisect.bisect_left(self.starts, span.start)
+        self.starts.insert(i, span.start)
+        self.ends.insert(i, span.end)
+        self.winner.insert(i, winner)
 
 
 def quote_type(text: str, content: Span | None, quote_spans: Sequence[Span]) -> str:

@@ -173,3 +173,49 @@ def test_work_inside_one_long_sentence_grows_linearly(res) -> None:
     small = _measure(LONG_SENTENCE * 6, res)
     large = _measure(LONG_SENTENCE * 24, res)
     assert large["steps"] + large["rest"] <= MAX_RATIO * (small["steps"] + small["rest"])
+
+
+# --- bounded per-item work in a long sentence (regressions: a 50,000-character sentence
+# took minutes while the counted work stayed linear) -------------------------------------
+
+def test_lane_passes_hold_at_most_LANES_starts(res, monkeypatch) -> None:
+    import claimminer.bitmatch as bitmatch
+    sizes = []
+    real = bitmatch._lane_pass
+
+    def recording(steps, view, bits, feasible, starts, counter):
+        sizes.append(starts.bit_count())
+        return real(steps, view, bits, feasible, starts, counter)
+
+    monkeypatch.setattr(bitmatch, "_lane_pass", recording)
+    _run((LONG_SENTENCE * 60)[:4000], res)
+    assert sizes and max(sizes) <= bitmatch.LANES
+
+
+def test_commitment_refinement_reads_a_bounded_window(res, monkeypatch) -> None:
+    import claimminer.commitments as commitments
+    widths = []
+    real = commitments.tokenize
+
+    def recording(text, start=0, end=None):
+        widths.append((len(text) if end is None else end) - start)
+        return real(text, start, end)
+
+    monkeypatch.setattr(commitments, "tokenize", recording)
+    _run((LONG_SENTENCE * 60)[:4000], res)
+    assert widths and max(widths) <= commitments.MAX_ACTION_CHARS
+
+
+def test_coordinated_attributions_look_at_a_short_window(res, monkeypatch) -> None:
+    import claimminer.discourse as discourse
+    windows = []
+    real = discourse._CLAUSE_BREAK
+
+    class Recording:
+        def search(self, text):
+            windows.append(len(text))
+            return real.search(text)
+
+    monkeypatch.setattr(discourse, "_CLAUSE_BREAK", Recording())
+    _run((LONG_SENTENCE * 60)[:4000], res)
+    assert windows and max(windows) <= discourse._BREAK_WINDOW
