@@ -189,7 +189,7 @@ def _opens_clause(text: str, claim: Claim, priority: dict[str, int], min_priorit
     source, cue, content = claim.role("source"), claim.role("cue"), claim.role("content")
     return (claim.kind == "attribution" and source is not None and cue is not None and content is not None
             and source.end <= cue.start < content.start
-            and text[source.start:source.end].lower() not in _RELATIVE_PRONOUNS
+            and not _relative_source(text, claim)
             and priority.get(claim.rule, 0) >= min_priority)
 
 

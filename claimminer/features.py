@@ -61,7 +61,11 @@ _US_PRONOUN = re.compile(r"\bus\b")   # lower-case only: "US officials" names th
 
 def first_person(text: str, grams: set[str]) -> bool:
     """Whether the sentence speaks in the first person ("we", "our", "us"; not "the US")."""
-    return not _CUES["first_person"].isdisjoint(grams) or ("us" in grams and _US_PRONOUN.search(text) is not None)
+    return not _CUES["first_person"].isdisjoint(grams) or _us_pronoun(text, grams)
+
+
+def _us_pronoun(text: str, grams: set[str]) -> bool:
+    return "us" in grams and _US_PRONOUN.search(text) is not None
 _WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
@@ -164,7 +168,7 @@ def row_features(row: dict) -> dict[str, float]:
     for key, cues in _CUE_KEYS:
         if not grams.isdisjoint(cues):
             feats[key] = 1.0
-    if "cue=first_person" not in feats and first_person(text, grams):
+    if "cue=first_person" not in feats and _us_pronoun(text, grams):   # the word list came first, in the loop
         feats["cue=first_person"] = 1.0
     facts = row.get("claims", ())
     kinds = sorted({fact[0] for fact in facts})

@@ -82,10 +82,11 @@ class _Intervals:
 
     def first_overlapping(self, span: Span) -> int | None:
         """The lowest winner index among anchors that share a character with ``span``."""
+        if span.start >= span.end:
+            return None   # an empty span shares no character
         lo = bisect.bisect_right(self.ends, span.start)   # anchors ending after span starts
         hi = bisect.bisect_left(self.starts, span.end)    # anchors starting before span ends
-        hits = [self.winner[i] for i in range(lo, hi) if self.starts[i] < self.ends[i]]
-        return min(hits) if hits and span.start < span.end else None
+        return min(self.winner[lo:hi], default=None)
 
     def add(self, span: Span, winner: int) -> None:
         if span.start >= span.end:

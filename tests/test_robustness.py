@@ -178,31 +178,34 @@ def test_work_inside_one_long_sentence_grows_linearly(res) -> None:
 # --- bounded per-item work in a long sentence (regressions: a 50,000-character sentence
 # took minutes while the counted work stayed linear) -------------------------------------
 
+LONG_TEXT = (LONG_SENTENCE * 60)[:4000]
+
+
+def _sizes_while_running(res, monkeypatch, module, name: str, size) -> list[int]:
+    """``size(*args)`` of every call of ``module.name`` while a long sentence is extracted."""
+    sizes: list[int] = []
+    real = getattr(module, name)
+
+    def recording(*args, **kwargs):
+        sizes.append(size(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, recording)
+    _run(LONG_TEXT, res)
+    return sizes
+
+
 def test_lane_passes_hold_at_most_LANES_starts(res, monkeypatch) -> None:
     import claimminer.bitmatch as bitmatch
-    sizes = []
-    real = bitmatch._lane_pass
-
-    def recording(steps, view, bits, feasible, starts, counter):
-        sizes.append(starts.bit_count())
-        return real(steps, view, bits, feasible, starts, counter)
-
-    monkeypatch.setattr(bitmatch, "_lane_pass", recording)
-    _run((LONG_SENTENCE * 60)[:4000], res)
+    sizes = _sizes_while_running(res, monkeypatch, bitmatch, "_lane_pass",
+                                 lambda steps, view, bits, feasible, starts, counter: starts.bit_count())
     assert sizes and max(sizes) <= bitmatch.LANES
 
 
 def test_commitment_refinement_reads_a_bounded_window(res, monkeypatch) -> None:
     import claimminer.commitments as commitments
-    widths = []
-    real = commitments.tokenize
-
-    def recording(text, start=0, end=None):
-        widths.append((len(text) if end is None else end) - start)
-        return real(text, start, end)
-
-    monkeypatch.setattr(commitments, "tokenize", recording)
-    _run((LONG_SENTENCE * 60)[:4000], res)
+    widths = _sizes_while_running(res, monkeypatch, commitments, "tokenize",
+                                  lambda text, start=0, end=None: (len(text) if end is None else end) - start)
     assert widths and max(widths) <= commitments.MAX_ACTION_CHARS
 
 
@@ -217,5 +220,5 @@ def test_coordinated_attributions_look_at_a_short_window(res, monkeypatch) -> No
             return real.search(text)
 
     monkeypatch.setattr(discourse, "_CLAUSE_BREAK", Recording())
-    _run((LONG_SENTENCE * 60)[:4000], res)
+    _run(LONG_TEXT, res)
     assert windows and max(windows) <= discourse._BREAK_WINDOW
