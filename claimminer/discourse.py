@@ -47,6 +47,22 @@ def _inside_quote(quotes: Sequence[Quote], quote_starts: list[int], span: Span |
     return i >= 0 and quotes[i].start < span.start and span.end <= quotes[i].end
 
 
+def _close_open_quotation(quotes: Sequence[Quote], quote_starts: list[int], content: Span) -> int:
+    """The end of ``content``, or of the closed quotation that opens inside it and runs past it.
+
+    The splitter cuts a quotation of several sentences ("... claims that “A. B?”") at its
+    full stops; the quoted words after the cut are still the same content. An unclosed
+    quotation (an unbalanced mark) is left alone: it would run to the paragraph's end.
+    """
+    i = bisect.bisect_left(quote_starts, content.end) - 1
+    if i < 0:
+        return content.end
+    quote = quotes[i]
+    if quote.closed and content.start <= quote.start and quote.end > content.end:
+        return quote.end
+    return content.end
+
+
 def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                             quotes: Sequence[Quote]) -> list[Claim]:
     """Extend each quoted content over the quotations that continue it in its paragraph."""
@@ -71,7 +87,7 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
         own_cues = {own_cue.start} if own_cue is not None else set()
         if own_source is not None:
             own_cues.update(cues[bisect.bisect_left(cues, own_source.start):bisect.bisect_left(cues, own_source.end)])
-        end = content.end
+        end = _close_open_quotation(quotes, quote_starts, content)
         for quote in quotes[bisect.bisect_left(quote_starts, end):]:
             sentence = _sentence_at(sentences, starts, quote.start)
             if sentence is None or sentence.paragraph != para:

@@ -143,3 +143,19 @@ def test_a_relative_clause_without_a_claim_stays_in_the_source(res) -> None:
     result = extract_document(Document("t", text, ""), res)
     sources = [text[c.role("source").start:c.role("source").end] for c in result.claims if c.kind == "attribution"]
     assert sources == ["Roy Hermann, who caucused for Sanders"]
+
+
+def test_a_quotation_cut_by_the_splitter_stays_one_content(res) -> None:
+    # A regression: "X claims that “A. B?”" gave the content “A. only.
+    text = "The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d"
+    assert _attributions(text, res) == [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")]
+
+
+def test_an_unclosed_quotation_does_not_stretch_a_content(res) -> None:
+    text = "The ad claims that \u201cthe bank made her rich. Does the town want that?"
+    assert _attributions(text, res) == [("claims", "\u201cthe bank made her rich.")]
+
+
+def test_a_colon_after_a_stance_cue_is_not_content(res) -> None:
+    text = "Voter Ann Pike echoed: \u201cHe speaks his mind.\u201d"
+    assert _attributions(text, res) == [("echoed:", "\u201cHe speaks his mind.\u201d")]
