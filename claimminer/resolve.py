@@ -125,6 +125,22 @@ def trim_span(text: str, span: Span | None, role: str = "") -> Span | None:
         end -= 1
     while end - start > 1 and text[start].isspace():
         start += 1
+    return _widen_doubled_marks(text, start, end)
+
+
+_DOUBLED = ("''", "``")
+
+
+def _widen_doubled_marks(text: str, start: int, end: int) -> Span:
+    """Take in the outer half of a quotation mark typed as two apostrophes (''No.'').
+
+    Normalisation folds such a pair into one mark on its inner character, so a span
+    read from the tokens starts and ends one character inside the pair.
+    """
+    if start > 0 and text[start - 1:start + 1] in _DOUBLED:
+        start -= 1
+    if end < len(text) and text[end - 1:end + 1] == "''":
+        end += 1
     return Span(start, end)
 
 

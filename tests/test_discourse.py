@@ -159,3 +159,9 @@ def test_an_unclosed_quotation_does_not_stretch_a_content(res) -> None:
 def test_a_colon_after_a_stance_cue_is_not_content(res) -> None:
     text = "Voter Ann Pike echoed: \u201cHe speaks his mind.\u201d"
     assert _attributions(text, res) == [("echoed:", "\u201cHe speaks his mind.\u201d")]
+
+
+def test_a_quotation_typed_with_doubled_apostrophes_keeps_its_marks(res) -> None:
+    # A regression: the content of "said ''No.''" was "'No.'", one character inside each pair.
+    text = "Mrs. Clinton said ''No.''"
+    assert _attributions(text, res) == [("said", "''No.''")]
