@@ -226,10 +226,16 @@ class SentenceBits:
         return table
 
     def sentence_end(self) -> int:
-        """Positions from which only closing punctuation and quotation marks follow (``END``)."""
+        """Positions from which only closing punctuation and quotation marks follow (``END``),
+        and positions just before a semicolon, which ends a clause as a full stop would
+        ("..., analysts say; in 2012 ...")."""
         if self.end_mask is None:
             first = self.n
             while first > 0 and (self.tokens[first - 1].norm in SENTENCE_FINAL or self.tokens[first - 1].norm == '"'):
                 first -= 1
-            self.end_mask = ((1 << (self.n + 1)) - 1) & ~((1 << first) - 1)
+            mask = ((1 << (self.n + 1)) - 1) & ~((1 << first) - 1)
+            for i, token in enumerate(self.tokens[:first]):
+                if token.norm == ";":
+                    mask |= 1 << i
+            self.end_mask = mask
         return self.end_mask
