@@ -145,7 +145,8 @@ class Matcher:
                 yield ti, None, None
             return
         if element.anchor == "END":
-            if all(t.norm in SENTENCE_FINAL or t.norm == '"' for t in tokens[ti:]):
+            # a semicolon ends a clause as a full stop would (TokenBits.sentence_end)
+            if (ti < n and tokens[ti].norm == ";") or all(t.norm in SENTENCE_FINAL or t.norm == '"' for t in tokens[ti:]):
                 yield ti, None, None
             return
         if ti >= n:
