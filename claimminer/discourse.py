@@ -212,13 +212,23 @@ def _opens_clause(text: str, claim: Claim, priority: dict[str, int], min_priorit
 _RELATIVE_PRONOUNS = frozenset({"who", "which", "that", "whom", "whose"})
 
 
+# Words that join a second verb of the same subject to the first one's content
+# ("... while adding", "..., before optimistically predicting", "... and then said").
+_JOINERS = frozenset({"and", "but", "or", "while", "before", "after", "then", "also", "yet", "whereas"})
+_TRAILING_WORD = re.compile(r"(?:^|\s)([A-Za-z]+)[\s,]*$")
+
+
 def _before_conjunction(text: str, start: int, end: int) -> int:
-    """``end`` moved left over white space, one joining word (and, but, or) and commas."""
-    head = text[start:end].rstrip()
-    for word in (" and", " but", " or", ","):
-        if head.endswith(word):
-            head = head[: -len(word)].rstrip(" ,")
+    """``end`` moved left over white space, commas, joining words and -ly adverbs."""
+    head = text[start:end].rstrip(" ,")
+    for _ in range(4):   # "..., and then quickly said": a few words at most
+        match = _TRAILING_WORD.search(head)
+        if match is None:
             break
+        word = match.group(1)
+        if word.lower() not in _JOINERS and not (word.islower() and word.endswith("ly") and len(word) > 4):
+            break
+        head = head[: match.start(1)].rstrip(" ,")
     return start + len(head)
 
 

@@ -165,3 +165,9 @@ def test_a_quotation_typed_with_doubled_apostrophes_keeps_its_marks(res) -> None
     # A regression: the content of "said ''No.''" was "'No.'", one character inside each pair.
     text = "Mrs. Clinton said ''No.''"
     assert _attributions(text, res) == [("said", "''No.''")]
+
+
+def test_a_content_cut_before_a_second_cue_drops_the_joining_words(res) -> None:
+    # A regression: "... back her while adding ..." left "while" at the end of the first content.
+    text = "Gore insisted it was premature to back her while adding that her heart was in the right place."
+    assert _attributions(text, res)[0] == ("insisted", "it was premature to back her")
