@@ -358,9 +358,9 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
             view.layer(name)
     matches: list[Match] = []
     if program is not None:
-        present = program.bits(view).present
+        absent = ~program.bits(view).present
         # The word prefilter for all claim rules in one pass; the rules that pass run in order.
-        for rule in [rule for rule, required in program.claim_rules if not required & ~present]:
+        for rule in [rule for rule, required in program.claim_rules if not required & absent]:
             matches.extend(_guarded(rule, view, timeouts))
     else:
         for _, rules in book.by_stage():
