@@ -673,6 +673,8 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     sentence cubic work; passes of at most LANES starts keep it to a fixed multiple of
     the sentence's length.
     """
+    if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
+        return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
     while starts:
         chunk = 0
@@ -782,9 +784,10 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
     while hits:
         low = hits & -hits
         hits ^= low
-        lane, at = divmod(low.bit_length() - 1, width)
-        ends = table[at] & ~((2 << at) - 1) if nonempty else table[at]
-        out |= ends << (lane * width)
+        shift = low.bit_length() - 1
+        at = shift % width
+        shift -= at                      # the lane's first bit: lane number x width
+        out |= (table[at] & ~((2 << at) - 1) if nonempty else table[at]) << shift
     return out
 
 
