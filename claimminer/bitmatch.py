@@ -673,6 +673,8 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     sentence cubic work; passes of at most LANES starts keep it to a fixed multiple of
     the sentence's length.
     """
+    if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
+        return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
     while starts:
         chunk = 0
@@ -698,15 +700,16 @@ def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     """
     width = bits.n + 2
     origins = []
-    reach = lanes = 0
+    reach = lane = 0
     while starts:
         low = starts & -starts
         starts ^= low
-        lane = len(origins) * width
         origins.append(low.bit_length() - 1)
         reach |= low << lane
-        lanes |= 1 << lane
+        lane += width
+    lanes = ((1 << lane) - 1) // ((1 << width) - 1)   # bit 0 of every lane: 1 + 2**width + 2**(2 * width) ...
     masks = bits.class_masks
+    ready, layer_starts = view.ready, view.layer_starts
     for index, step in enumerate(steps):
         op = step.op
         if step.kind == SIMPLE and op != "*":
@@ -721,7 +724,10 @@ def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, star
             else:
                 reach &= ~mask
         elif step.kind == LAYER and op == "":
-            reach = _lane_layer(view, step.layer, reach & _layer_starts(view, step.layer) * lanes, width, False)
+            name = step.layer
+            if name not in ready:
+                view.compute_layer(name)
+            reach = _lane_layer(view, name, reach & layer_starts.get(name, 0) * lanes, width, False)
         else:
             reach = _lane_advance(step, view, bits, reach, lanes, width, counter)
         if feasible is not None:
@@ -732,8 +738,9 @@ def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     counter[0] += len(steps) * len(origins)
     lane_mask = (1 << width) - 1
     out = []
-    for i, start in enumerate(origins):
-        ends = reach >> (i * width) & lane_mask & ~((2 << start) - 1)   # spans of at least one token
+    for start in origins:   # lane by lane from the lowest, shifting each lane out once read
+        ends = reach & lane_mask & ~((2 << start) - 1)   # spans of at least one token
+        reach >>= width
         if ends:
             out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
     return out
@@ -777,9 +784,10 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
     while hits:
         low = hits & -hits
         hits ^= low
-        lane, at = divmod(low.bit_length() - 1, width)
-        ends = table[at] & ~((2 << at) - 1) if nonempty else table[at]
-        out |= ends << (lane * width)
+        shift = low.bit_length() - 1
+        at = shift % width
+        shift -= at                      # the lane's first bit: lane number x width
+        out |= (table[at] & ~((2 << at) - 1) if nonempty else table[at]) << shift
     return out
 
 

@@ -61,6 +61,7 @@ class SentenceView:
     bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
     program: object = None         # the rule book compiled for the fast engine (None: reference engine)
     keep_layer_matches: bool = True  # False: layers register spans only (extraction never reads layer matches)
+    _starts: list[int] | None = None  # token start offsets, made on first use (``token_starts``)
 
     def layer(self, name: str) -> dict[int, list[tuple[int, Span]]]:
         """Spans of layer ``name`` by start token, computing the layer on first use."""
@@ -126,20 +127,31 @@ class SentenceView:
                 rules = [rule for rule, required in program.producers.get(name, ()) if not required & ~present]
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
+            spans_only = program is not None and not self.keep_layer_matches
             for rule in rules:
-                if program is not None and not self.keep_layer_matches and program.compiled[rule.id].spans_only:
+                if spans_only and program.compiled[rule.id].spans_only:
                     # Span-only layer rules: register token spans, no match objects.
-                    for first, ends in _guarded(rule, self, self.timeouts, True):
-                        self.add_layer_ends(name, first, ends)
+                    pairs = _guarded(rule, self, self.timeouts, True)
+                    if pairs:
+                        self.add_layer_ends_all(name, pairs)
                     continue
                 matches = _guarded(rule, self, self.timeouts)
-                starts = [t.start for t in self.tokens]
+                if not matches:
+                    continue
+                starts = self.token_starts()
                 for m in matches:
                     span = m.capture("span") or m.span
                     first = bisect.bisect_left(starts, span.start)
                     last = bisect.bisect_left(starts, span.end)
                     self.add_layer_span(name, first, last, span)
                 self.layer_matches.extend(matches)
+
+    def token_starts(self) -> list[int]:
+        """Start offsets of the tokens (for bisection), made once per sentence."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = [t.start for t in self.tokens]
+        return starts
 
     def annotate(self, word_masks: dict[str, int]) -> None:
         """The reference engine's per-token bit sets and word set (the fast engine has its own columns)."""
@@ -210,6 +222,21 @@ class SentenceView:
         bits[first] = bits.get(first, 0) | ends
         pending[first] = pending.get(first, 0) | ends
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)
+
+    def add_layer_ends_all(self, name: str, pairs: list[tuple[int, int]]) -> None:
+        """``add_layer_ends`` for every ``(first, ends)`` pair of one rule, the dicts looked up once."""
+        bits = self.layer_bits.get(name)
+        if bits is None:
+            bits = self.layer_bits[name] = {}
+        pending = self.pending.get(name)
+        if pending is None:
+            pending = self.pending[name] = {}
+        starts = self.layer_starts.get(name, 0)
+        for first, ends in pairs:
+            bits[first] = bits.get(first, 0) | ends
+            pending[first] = pending.get(first, 0) | ends
+            starts |= 1 << first
+        self.layer_starts[name] = starts
 
 
 _NO_STARTS: dict = {}
@@ -331,10 +358,10 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
             view.layer(name)
     matches: list[Match] = []
     if program is not None:
-        present = program.bits(view).present
-        for rule, required in program.claim_rules:
-            if not required & ~present:
-                matches.extend(_guarded(rule, view, timeouts))
+        absent = ~program.bits(view).present
+        # The word prefilter for all claim rules in one pass; the rules that pass run in order.
+        for rule in [rule for rule, required in program.claim_rules if not required & absent]:
+            matches.extend(_guarded(rule, view, timeouts))
     else:
         for _, rules in book.by_stage():
             for rule in rules:

@@ -60,7 +60,42 @@ class FeatureTable:
                 self.required_bit[words] = bit
                 for word in words:
                     self.required_by_lower[word] = self.required_by_lower.get(word, 0) | bit
-        self._cache: dict[str, tuple[tuple[int, ...], int]] = {}
+        self.inverted = self._dense_features(lexicons)
+        # The classes as ``SentenceBits`` tests them: an inverted feature's column holds the
+        # tokens *without* it, so needing it means forbidding its column and the other way round.
+        self.column_classes = [self._on_columns(key) for key in self.classes]
+        self._cache: dict[str, tuple[tuple[int, ...], int, tuple[int, ...]]] = {}
+
+    def _dense_features(self, lexicons: dict[str, Lexicon]) -> frozenset[int]:
+        """Shape and REGEX features that most words have ("lower case", "not ending in -ed").
+
+        ``SentenceBits`` ORs every token into the column of each feature it has; storing
+        these few columns inverted cuts that work by about half (a token has some
+        twelve features, six of them these). Which features are dense is guessed once
+        from the lexicons' words; any choice gives the same class masks.
+        """
+        words = sorted({word for lexicon in lexicons.values() for word in lexicon.words})
+        if not words:
+            return frozenset()
+        counts: dict[int, int] = {}
+        for word in words:
+            token = Token(0, len(word), word, word.lower())
+            shape = shape_mask(token)
+            for bit, feature in self.shape_feature.items():
+                if shape & bit:
+                    counts[feature] = counts.get(feature, 0) + 1
+            for attr, pattern, feature in self.regexes:
+                if pattern.fullmatch(token.norm if attr == "norm" else token.lower) is not None:
+                    counts[feature] = counts.get(feature, 0) + 1
+        return frozenset(feature for feature, count in counts.items() if 2 * count > len(words))
+
+    def _on_columns(self, key: tuple) -> tuple:
+        """A class key (needed, forbidden, quote) in terms of the stored columns (see ``inverted``)."""
+        need, forbid, quote = key
+        inverted = self.inverted
+        return (tuple(sorted([f for f in need if f not in inverted] + [f for f in forbid if f in inverted])),
+                tuple(sorted([f for f in forbid if f not in inverted] + [f for f in need if f in inverted])),
+                quote)
 
     def _new(self) -> int:
         self.size += 1
@@ -120,6 +155,15 @@ class FeatureTable:
 
     def features(self, token: Token) -> tuple[tuple[int, ...], int]:
         """(features, required-set bits) of a surface, computed once and cached."""
+        entry = self._cache.get(token.norm) or self.entry(token)
+        return entry[0], entry[1]
+
+    def entry(self, token: Token) -> tuple[tuple[int, ...], int, tuple[int, ...]]:
+        """(features, required-set bits, stored columns) of a surface, computed once and cached.
+
+        The stored columns are the features with the ``inverted`` ones flipped: those the
+        surface lacks instead of those it has.
+        """
         entry = self._cache.get(token.norm)
         if entry is not None:
             return entry
@@ -131,7 +175,9 @@ class FeatureTable:
         for attr, pattern, feature in self.regexes:
             if pattern.fullmatch(token.norm if attr == "norm" else lower) is not None:
                 found.append(feature)
-        entry = (tuple(found), self.required_by_lower.get(lower, 0))
+        inverted = self.inverted
+        stored = tuple([f for f in found if f not in inverted] + sorted(inverted.difference(found)))
+        entry = (tuple(found), self.required_by_lower.get(lower, 0), stored)
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[token.norm] = entry
         return entry
@@ -149,17 +195,19 @@ class SentenceBits:
         self.n = n = len(tokens)
         cols = [0] * table.size
         present = 0
-        quoted = 0
         cached = table._cache.get
         bit = 1
-        for index, token in enumerate(tokens):
-            found, required = cached(token.norm) or table.features(token)
+        for token in tokens:
+            _, required, stored = cached(token.norm) or table.entry(token)
             present |= required
-            for feature in found:
+            for feature in stored:
                 cols[feature] |= bit
-            if in_quote[index]:
-                quoted |= bit
             bit <<= 1
+        quoted = 0
+        if any(in_quote):
+            for index in range(n):
+                if in_quote[index]:
+                    quoted |= 1 << index
         self.cols = cols
         self.present = present            # required-set bits of the words in the sentence
         self.quoted = quoted
@@ -185,7 +233,7 @@ class SentenceBits:
         """Tokens passing element class ``cls``."""
         mask = self.class_masks.get(cls)
         if mask is None:
-            need, forbid, quote = self.table.classes[cls]
+            need, forbid, quote = self.table.column_classes[cls]
             mask = self.positions
             cols = self.cols
             for feature in need:

@@ -59,3 +59,16 @@ def test_phrase_lexicon_tables_agree_with_lexicon_advance(book, program) -> None
         for lexicon in lexicons:
             expected = {i: tuple(lexicon.advance(tokens, i)) for i in range(len(tokens))}
             assert bits.lexicon_table(lexicon) == {i: ends for i, ends in expected.items() if ends}, lexicon.name
+
+
+def test_dense_features_are_stored_inverted(program) -> None:
+    """The stored columns flip exactly the dense features; class masks (above) still hold the passing tokens."""
+    table = program.table
+    assert table.inverted, "the shipped rules have dense REGEX/shape features (e.g. 'not ending in -ed')"
+    for token in tokenize("Officials, reportedly, SAID the U.S. plan's 3,500 jobs were 'stalling' -- Gen. Lee."):
+        found, required, stored = table.entry(token)
+        assert set(stored) == set(found) ^ table.inverted, token.norm
+        assert table.features(token) == (found, required)
+    for key, on_columns in zip(table.classes, table.column_classes):
+        assert set(key[0]) ^ set(key[1]) == set(on_columns[0]) ^ set(on_columns[1])
+        assert key[2] == on_columns[2]
