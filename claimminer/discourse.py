@@ -239,6 +239,50 @@ def _sentence_at(sentences: Sequence[Sentence], starts: list[int], offset: int) 
     return sentences[i]
 
 
+# A sentence that opens with a subordinate clause ("Even as he accused X of Y, Z ...").
+_SUBORDINATE_OPENING = re.compile(
+    r"(?i)\s*(?:even\s+)?(?:after|although|though|as|while|when|whenever|because|since|if|before|once|until|unless|whereas)\s")
+_MAX_OPENING = 6   # characters between the subordinator's end and the source
+
+
+def trim_subordinate_clauses(text: str, claims: list[Claim], quotes: Sequence[Quote]) -> list[Claim]:
+    """End a content at the comma that closes the subordinate clause its attribution sits in.
+
+    In "Even as he accused the ministry of favouritism, Hale would not speculate" the
+    content of "accused" is the ministry ... favouritism; the main clause after the
+    comma is the writer's. Only when the source follows the subordinator directly and
+    the cue comes before the content.
+    """
+    quote_starts = [q.start for q in quotes]
+    out = []
+    for claim in claims:
+        source, cue, content = claim.role("source"), claim.role("cue"), claim.role("content")
+        if (claim.kind == "attribution" and source is not None and cue is not None and content is not None
+                and source.end <= cue.start < content.start):
+            opening = _SUBORDINATE_OPENING.match(text, claim.sentence.start, source.start)
+            if opening is not None and source.start - opening.end() <= _MAX_OPENING:
+                cut = _first_comma_outside_quotes(text, content, quotes, quote_starts)
+                if cut is not None and cut > content.start:
+                    claim = _replace_content(claim, Span(content.start, cut))
+        out.append(claim)
+    return out
+
+
+def _first_comma_outside_quotes(text: str, content: Span, quotes: Sequence[Quote],
+                                quote_starts: list[int]) -> int | None:
+    """The first comma of ``content`` outside quotation marks; a comma just before a closing
+    mark (American style: "... “slow and late,” the mayor ...") counts, after the mark."""
+    i = text.find(",", content.start, content.end)
+    while i != -1:
+        q = bisect.bisect_right(quote_starts, i) - 1
+        if not (q >= 0 and quotes[q].start < i < quotes[q].end):
+            return i
+        if quotes[q].closed and i + 2 == quotes[q].end and quotes[q].end < content.end:
+            return quotes[q].end
+        i = text.find(",", i + 1, content.end)
+    return None
+
+
 def continue_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                         quotes: Sequence[Quote]) -> list[Claim]:
     """Attribute a quotation carried on into the next paragraph to the previous speaker."""

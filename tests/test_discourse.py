@@ -171,3 +171,13 @@ def test_a_content_cut_before_a_second_cue_drops_the_joining_words(res) -> None:
     # A regression: "... back her while adding ..." left "while" at the end of the first content.
     text = "Gore insisted it was premature to back her while adding that her heart was in the right place."
     assert _attributions(text, res)[0] == ("insisted", "it was premature to back her")
+
+
+def test_a_content_ends_with_its_subordinate_clause(res) -> None:
+    text = "Even as he accused the ministry of favouritism, Hale would not speculate."
+    assert _attributions(text, res) == [("accused", "the ministry of favouritism")]
+
+
+def test_a_comma_inside_a_quotation_does_not_end_the_subordinate_clause(res) -> None:
+    text = "After Hale called the plan \u201cslow, costly and late,\u201d the mayor resigned."
+    assert _attributions(text, res) == [("called", "the plan \u201cslow, costly and late,\u201d")]
