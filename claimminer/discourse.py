@@ -283,6 +283,25 @@ def _first_comma_outside_quotes(text: str, content: Span, quotes: Sequence[Quote
     return None
 
 
+def extend_turns(text: str, sentences: Sequence[Sentence], claims: list[Claim]) -> list[Claim]:
+    """A speaker's turn ("CLINTON: ...", rule attribute ``turn: paragraph``) runs to the
+    end of its paragraph: every sentence after the label is the speaker's."""
+    starts = [s.start for s in sentences]
+    out = []
+    for claim in claims:
+        content = claim.role("content")
+        if claim.kind == "attribution" and content is not None and claim.attr("turn") == "paragraph":
+            i = bisect.bisect_right(starts, content.start) - 1
+            end = content.end
+            while i + 1 < len(sentences) and sentences[i + 1].paragraph == sentences[i].paragraph:
+                i += 1
+            end = max(end, len(text[:sentences[i].end].rstrip()))
+            if end != content.end:
+                claim = _replace_content(claim, Span(content.start, end))
+        out.append(claim)
+    return out
+
+
 def continue_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                         quotes: Sequence[Quote]) -> list[Claim]:
     """Attribute a quotation carried on into the next paragraph to the previous speaker."""
@@ -347,7 +366,8 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
     never dropped. A claim whose cue lies inside another claim's source (a
     relative clause describing the speaker) is dropped too, unless its rule marks
-    it ``clause: relative``: such a rule bounds its content by the clause.
+    it ``clause: relative``: such a rule bounds its content by the clause. A
+    speaker's turn (``turn: paragraph``) is never displaced by what it holds.
     """
     candidates = [(c, c.role("cue"), c.role("content")) for c in claims
                   if c.kind == "attribution" and c.rule in priority]
@@ -367,7 +387,8 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
             inner, _, inner_content = candidates[i]
             if i == o or i in dropped or inner_content == content or not _inside(inner, content):
                 continue  # one content with two cues is not nesting
-            if priority[outer.rule] < priority[inner.rule] and not _relative_source(text, inner):
+            if (priority[outer.rule] < priority[inner.rule] and not _relative_source(text, inner)
+                    and outer.attr("turn") != "paragraph"):   # a speaker's turn holds all it says
                 dropped.add(o)
                 break
             dropped.add(i)

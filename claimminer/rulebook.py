@@ -29,7 +29,10 @@ ROLES = {
 ATTRIBUTES = {
     # clause: relative marks an attribution made inside a relative clause that
     # describes another claim's source ("X, who had said ..., criticized Y").
-    "attribution": {"quote": ("direct", "indirect", "mixed", "auto"), "clause": ("main", "relative")},
+    # turn: paragraph marks a speaker's turn ("CLINTON: ..."), whose content runs to
+    # the end of its paragraph.
+    "attribution": {"quote": ("direct", "indirect", "mixed", "auto"), "clause": ("main", "relative"),
+                    "turn": ("sentence", "paragraph")},
     "commitment": {"status": ("made", "intended", "required", "pending", "refused")},
     "layer": {},
 }

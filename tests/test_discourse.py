@@ -181,3 +181,8 @@ def test_a_content_ends_with_its_subordinate_clause(res) -> None:
 def test_a_comma_inside_a_quotation_does_not_end_the_subordinate_clause(res) -> None:
     text = "After Hale called the plan \u201cslow, costly and late,\u201d the mayor resigned."
     assert _attributions(text, res) == [("called", "the plan \u201cslow, costly and late,\u201d")]
+
+
+def test_a_speakers_turn_runs_to_the_end_of_its_paragraph(res) -> None:
+    text = "LEE: Honestly, I think the bill is fair. It is also overdue.\n\nWhat next?"
+    assert _attributions(text, res) == [(":", "Honestly, I think the bill is fair. It is also overdue.")]
