@@ -186,3 +186,14 @@ def test_a_comma_inside_a_quotation_does_not_end_the_subordinate_clause(res) -> 
 def test_a_speakers_turn_runs_to_the_end_of_its_paragraph(res) -> None:
     text = "LEE: Honestly, I think the bill is fair. It is also overdue.\n\nWhat next?"
     assert _attributions(text, res) == [(":", "Honestly, I think the bill is fair. It is also overdue.")]
+
+
+def test_email_as_a_noun_does_not_break_an_introduction(res) -> None:
+    # A regression: "email" listed as a verb of saying stopped the phrase "In an email,".
+    text = "In an email, Carter put a card in a bag, the Times reported."
+    assert _attributions(text, res) == [("reported", "In an email, Carter put a card in a bag")]
+
+
+def test_a_quotation_that_ends_a_content_before_an_inverted_cue(res) -> None:
+    text = "He called it \u201ca disaster,\u201d Smith said."
+    assert _attributions(text, res) == [("said", "He called it \u201ca disaster,\u201d")]
