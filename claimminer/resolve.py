@@ -123,8 +123,8 @@ def trim_span(text: str, span: Span | None, role: str = "") -> Span | None:
     trailing = _TRAILING.replace(":", "") if role == "cue" else _TRAILING  # "said:" keeps its colon
     while end - start > 1 and text[end - 1] in trailing:
         end -= 1
-    while end - start > 1 and text[start].isspace():
-        start += 1
+    while end - start > 1 and (text[start].isspace() or (role == "content" and text[start] == ":")):
+        start += 1   # a content never opens with the colon that introduces it
     return _widen_doubled_marks(text, start, end)
 
 
