@@ -302,6 +302,32 @@ def extend_turns(text: str, sentences: Sequence[Sentence], claims: list[Claim]) 
     return out
 
 
+def introduce_next_paragraph(sentences: Sequence[Sentence], claims: list[Claim],
+                             quotes: Sequence[Quote]) -> list[Claim]:
+    """Give "SOURCE CUE:" at a paragraph's end (rule attribute ``introduces: next-paragraph``)
+    the quotation that opens the next paragraph as its content; without one, the claim
+    is dropped (a cue with nothing said is no attribution)."""
+    starts = [s.start for s in sentences]
+    quote_starts = [q.start for q in quotes]
+    out = []
+    for claim in claims:
+        if claim.kind != "attribution" or claim.attr("introduces") != "next-paragraph":
+            out.append(claim)
+            continue
+        here = _sentence_at(sentences, starts, claim.sentence.start)
+        i = bisect.bisect_left(starts, claim.sentence.end)
+        nxt = sentences[i] if i < len(sentences) else None
+        q = bisect.bisect_left(quote_starts, nxt.start) if nxt is not None else len(quotes)
+        if (here is not None and nxt is not None and nxt.paragraph == here.paragraph + 1
+                and q < len(quotes) and quotes[q].start == nxt.start):
+            end = quotes[q].end
+            while quotes[q].continues and q + 1 < len(quotes):   # a quotation over several paragraphs
+                q += 1
+                end = quotes[q].end
+            out.append(_replace_content(claim, Span(nxt.start, end)))
+    return out
+
+
 def continue_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                         quotes: Sequence[Quote]) -> list[Claim]:
     """Attribute a quotation carried on into the next paragraph to the previous speaker."""

@@ -31,8 +31,10 @@ ATTRIBUTES = {
     # describes another claim's source ("X, who had said ..., criticized Y").
     # turn: paragraph marks a speaker's turn ("CLINTON: ..."), whose content runs to
     # the end of its paragraph.
+    # introduces: next-paragraph marks "SOURCE CUE:" ending a paragraph; its content is
+    # the quotation that opens the next paragraph.
     "attribution": {"quote": ("direct", "indirect", "mixed", "auto"), "clause": ("main", "relative"),
-                    "turn": ("sentence", "paragraph")},
+                    "turn": ("sentence", "paragraph"), "introduces": ("next-paragraph",)},
     "commitment": {"status": ("made", "intended", "required", "pending", "refused")},
     "layer": {},
 }

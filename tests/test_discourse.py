@@ -197,3 +197,13 @@ def test_email_as_a_noun_does_not_break_an_introduction(res) -> None:
 def test_a_quotation_that_ends_a_content_before_an_inverted_cue(res) -> None:
     text = "He called it \u201ca disaster,\u201d Smith said."
     assert _attributions(text, res) == [("said", "He called it \u201ca disaster,\u201d")]
+
+
+def test_a_cue_ending_a_paragraph_takes_the_next_paragraphs_quotation(res) -> None:
+    text = "Caddell continued:\n\n\"The health issue is a partisan issue. It is also about age.\"\n\nThen he left."
+    assert _attributions(text, res) == [("continued:", "\"The health issue is a partisan issue. It is also about age.\"")]
+
+
+def test_a_cue_ending_a_paragraph_without_a_quotation_after_it_is_no_claim(res) -> None:
+    text = "Caddell continued:\n\nThen he left."
+    assert _attributions(text, res) == []
