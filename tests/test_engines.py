@@ -162,7 +162,8 @@ def test_layer_runs_gate_rules_whose_parts_are_not_side_by_side(res) -> None:
     program = compiled(res.rulebook)
     run = program.compiled["layer.speaker-np-role-name"].layer_run
     assert [(s.kind, s.layer) for s in run] == [(LAYER, "NOMINAL"), (LAYER, "NAME")]
-    assert [s.kind for s in program.compiled["attr.content-source-cue"].layer_run] == [SIMPLE, LAYER, LAYER]
+    # ", SOURCE CUE" back to back (attr.content-source-cue lets a quotation mark follow its comma)
+    assert [s.kind for s in program.compiled["attr.content-source-cue-content"].layer_run] == [SIMPLE, LAYER, LAYER]
     assert program.compiled["attr.source-cue-content"].layer_run == ()   # optional steps between its layers
 
     def steps_of(text: str) -> tuple[int, list]:
