@@ -421,7 +421,10 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     # A cue inside another claim's source ("Roy Hermann, who caucused for Sanders, said")
     # belongs to the description of that source, not to a claim of its own.
     # The furthest end of any source starting before a cue tells whether one covers it.
-    sources = sorted((s.start, s.end) for s in (c.role("source") for c, _, _ in candidates) if s is not None)
+    # Only claims still kept count: a dropped inner claim whose source swallowed the
+    # outer cue ("The museum, Bush said, celebrated ...") must not take the outer one along.
+    sources = sorted((s.start, s.end) for k, s in enumerate(c.role("source") for c, _, _ in candidates)
+                     if s is not None and k not in dropped)
     source_starts = [start for start, _ in sources]
     furthest = list(itertools.accumulate((end for _, end in sources), max))
     for k, (_, cue, _) in enumerate(candidates):

@@ -207,3 +207,10 @@ def test_a_cue_ending_a_paragraph_takes_the_next_paragraphs_quotation(res) -> No
 def test_a_cue_ending_a_paragraph_without_a_quotation_after_it_is_no_claim(res) -> None:
     text = "Caddell continued:\n\nThen he left."
     assert _attributions(text, res) == []
+
+
+def test_a_dropped_inner_claim_does_not_take_the_parenthetical_along(res) -> None:
+    # A regression: the stance reading "The museum, Bush said, | celebrated" was dropped as
+    # nested, but its source (holding "said") still removed the parenthetical claim.
+    text = "The museum, Bush said, celebrated his heroes."
+    assert _attributions(text, res) == [("said", text[:-1])]
