@@ -63,9 +63,24 @@ def _close_open_quotation(quotes: Sequence[Quote], quote_starts: list[int], cont
     return content.end
 
 
+def _paragraph_end(sentences: Sequence[Sentence], starts: list[int], sentence: Sentence) -> int:
+    """The end of the last sentence of ``sentence``'s paragraph."""
+    i = bisect.bisect_left(starts, sentence.start)
+    while i + 1 < len(sentences) and sentences[i + 1].paragraph == sentence.paragraph:
+        i += 1
+    return sentences[i].end
+
+
+def _opens_paragraph(sentences: Sequence[Sentence], starts: list[int], sentence: Sentence) -> bool:
+    """Whether ``sentence`` is the first of its paragraph."""
+    i = bisect.bisect_left(starts, sentence.start)
+    return i == 0 or sentences[i - 1].paragraph != sentence.paragraph
+
+
 def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                             quotes: Sequence[Quote]) -> list[Claim]:
-    """Extend each quoted content over the quotations that continue it in its paragraph."""
+    """Extend each quoted content over the quotations that continue it in its paragraph, and
+    into a next paragraph that opens with a quotation and holds no attribution of its own."""
     starts = [s.start for s in sentences]
     quote_starts = [q.start for q in quotes]
     # Only attributions outside quotation marks interrupt a quotation: a cue inside one
@@ -74,6 +89,10 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                and not _inside_quote(quotes, quote_starts, c.role("cue") or c.role("content"))]
     cues = sorted(c.role("cue").start for c in outside if c.role("cue") is not None)
     attr_sentences = {c.sentence.start for c in outside}
+    # Any attribution in a paragraph (even one inside quotation marks, an interview turn
+    # '"WALLACE: ...') keeps it from continuing the previous paragraph's speaker.
+    attr_paragraphs = {_sentence_at(sentences, starts, c.sentence.start).paragraph for c in claims
+                       if c.kind == "attribution" and _sentence_at(sentences, starts, c.sentence.start) is not None}
     out = []
     for claim in claims:
         content = claim.role("content")
@@ -90,8 +109,16 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
         end = _close_open_quotation(quotes, quote_starts, content)
         for quote in quotes[bisect.bisect_left(quote_starts, end):]:
             sentence = _sentence_at(sentences, starts, quote.start)
-            if sentence is None or sentence.paragraph != para:
+            if sentence is None:
                 break
+            if sentence.paragraph != para:
+                # A paragraph that opens with a quotation and holds no attribution of its own
+                # goes on with the same speaker's words (news convention; PolNeAR joins them).
+                if (sentence.paragraph != para + 1 or quote.start != sentence.start
+                        or sentence.paragraph in attr_paragraphs or not _opens_paragraph(sentences, starts, sentence)
+                        or _paragraph_end(sentences, starts, sentence) > quote.end + 1):
+                    break
+                para = sentence.paragraph
             # Another cue before the next quotation (", adding, “...”") starts an attribution of its own.
             between = cues[bisect.bisect_left(cues, end):bisect.bisect_left(cues, quote.start)]
             if any(c not in own_cues for c in between):

@@ -214,3 +214,13 @@ def test_a_dropped_inner_claim_does_not_take_the_parenthetical_along(res) -> Non
     # nested, but its source (holding "said") still removed the parenthetical claim.
     text = "The museum, Bush said, celebrated his heroes."
     assert _attributions(text, res) == [("said", text[:-1])]
+
+
+def test_a_quoted_paragraph_without_a_cue_goes_on_with_the_previous_speaker(res) -> None:
+    text = "\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d\n\nThe vote is Monday."
+    assert _attributions(text, res) == [("said", "\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d")]
+
+
+def test_an_interview_turn_does_not_continue_the_previous_speaker(res) -> None:
+    text = "\"WALLACE: Will she be there?\n\n\"PENCE: She will not be there."
+    assert [cue for cue, _ in _attributions(text, res)] == [":", ":"]
