@@ -131,11 +131,17 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
     return out
 
 
+# A bare participle far from its subject ("..., seeing the savings") is often part of
+# the first content rather than a second claim; it does not cut that content.
+_WEAK_CUTTERS = ("attr.participle-subject@",)
+
+
 def trim_coordinated(text: str, claims: list[Claim]) -> list[Claim]:
     """Cut a content before a second cue of the same source ("reaffirmed X and have insisted Y")."""
     cues_by_source: dict[Span, list[int]] = {}
     for claim in claims:
-        if claim.kind == "attribution" and claim.role("source") is not None and claim.role("cue") is not None:
+        if (claim.kind == "attribution" and claim.role("source") is not None and claim.role("cue") is not None
+                and not claim.rule.startswith(_WEAK_CUTTERS)):
             cues_by_source.setdefault(claim.role("source"), []).append(claim.role("cue").start)
     out = []
     for claim in claims:
