@@ -132,17 +132,21 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
 
 
 # A bare participle far from its subject ("..., seeing the savings") is often part of
-# the first content rather than a second claim; it does not cut that content.
+# the first content rather than a second claim; unless it is a participle of saying
+# ("..., adding that ..."), it does not cut that content.
 _WEAK_CUTTERS = ("attr.participle-subject@",)
 
 
-def trim_coordinated(text: str, claims: list[Claim]) -> list[Claim]:
+def trim_coordinated(text: str, claims: list[Claim], saying_participles: frozenset[str] = frozenset()) -> list[Claim]:
     """Cut a content before a second cue of the same source ("reaffirmed X and have insisted Y")."""
     cues_by_source: dict[Span, list[int]] = {}
     for claim in claims:
-        if (claim.kind == "attribution" and claim.role("source") is not None and claim.role("cue") is not None
-                and not claim.rule.startswith(_WEAK_CUTTERS)):
-            cues_by_source.setdefault(claim.role("source"), []).append(claim.role("cue").start)
+        source, cue = claim.role("source"), claim.role("cue")
+        if claim.kind != "attribution" or source is None or cue is None:
+            continue
+        if claim.rule.startswith(_WEAK_CUTTERS) and text[cue.start:cue.end].split()[-1].lower() not in saying_participles:
+            continue
+        cues_by_source.setdefault(source, []).append(cue.start)
     out = []
     for claim in claims:
         content, source = claim.role("content"), claim.role("source")

@@ -31,13 +31,15 @@ class Resources:
     layout: LayoutCues
     speaker_words: speakers.SpeakerWords
     rule_priority: dict[str, int] = field(default_factory=dict)   # "ID@VERSION" -> priority
+    saying_participles: frozenset[str] = frozenset()              # "adding", "saying": cut a content
 
     @classmethod
     def from_rulebook(cls, book: Rulebook) -> "Resources":
         return cls(book, SentenceSplitter(book.config["segmentation"]),
                    LayoutCues.from_mapping(book.config.get("layout", {})),
                    speakers.SpeakerWords.from_lexicons(book.lexicons),
-                   {rule.ref: rule.priority for rule in book.rules})
+                   {rule.ref: rule.priority for rule in book.rules},
+                   frozenset(book.lexicons["participle_cues"].words) if "participle_cues" in book.lexicons else frozenset())
 
 
 @dataclass
@@ -118,7 +120,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
     claims = [commitments.refine(doc.text, norm, c, res.rulebook) if c.kind == "commitment" else c
               for c in claims]
-    claims = discourse.trim_coordinated(doc.text, claims)
+    claims = discourse.trim_coordinated(doc.text, claims, res.saying_participles)
     claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.trim_subordinate_clauses(doc.text, claims, quotes)
     claims = discourse.extend_turns(doc.text, sentences, claims)
