@@ -17,6 +17,7 @@ _TOKEN = regex.compile(
       (?:\p{L}\.){2,}(?!\p{L})                  # U.S.  e.g.  a.m.
     | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S)              # Gen. Alexus G. Grynkewich, Biden Jr. said: an abbreviation
                                                 # inside a sentence (the splitter already cut real ends)
+    | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
     | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st
     | '(?:s|S)(?!\p{L})                          # possessive 's
     | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?![sS](?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't

@@ -40,3 +40,10 @@ def test_token_offsets_are_the_matches_spans() -> None:
         spans = [m.span() for m in _TOKEN.finditer(text, start, len(text) if end is None else end)]
         assert [(t.start, t.end) for t in tokens] == spans
         assert all(text[t.start:t.end] == t.norm for t in tokens)
+
+
+def test_a_web_site_is_one_token() -> None:
+    # "according to Factcheck.org" named its source as "Factcheck" "." "org", which no
+    # noun-phrase layer reads.
+    assert [t.norm for t in tokenize("according to Factcheck.org.")] == ["according", "to", "Factcheck.org", "."]
+    assert [t.norm for t in tokenize("He said. Then")] == ["He", "said", ".", "Then"]
