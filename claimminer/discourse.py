@@ -89,10 +89,12 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
                and not _inside_quote(quotes, quote_starts, c.role("cue") or c.role("content"))]
     cues = sorted(c.role("cue").start for c in outside if c.role("cue") is not None)
     attr_sentences = {c.sentence.start for c in outside}
-    # Any attribution in a paragraph (even one inside quotation marks, an interview turn
-    # '"WALLACE: ...') keeps it from continuing the previous paragraph's speaker.
-    attr_paragraphs = {_sentence_at(sentences, starts, c.sentence.start).paragraph for c in claims
-                       if c.kind == "attribution" and _sentence_at(sentences, starts, c.sentence.start) is not None}
+    # An attribution of its own in a paragraph (outside quotation marks, or an interview
+    # turn '"WALLACE: ...' typed inside them) keeps it from continuing the previous speaker;
+    # a cue inside the quoted words ('“He referred to my hands ...”') does not.
+    attr_paragraphs = {_sentence_at(sentences, starts, c.sentence.start).paragraph
+                       for c in itertools.chain(outside, (c for c in claims if c.attr("turn") == "paragraph"))
+                       if _sentence_at(sentences, starts, c.sentence.start) is not None}
     out = []
     for claim in claims:
         content = claim.role("content")

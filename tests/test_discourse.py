@@ -224,3 +224,8 @@ def test_a_quoted_paragraph_without_a_cue_goes_on_with_the_previous_speaker(res)
 def test_an_interview_turn_does_not_continue_the_previous_speaker(res) -> None:
     text = "\"WALLACE: Will she be there?\n\n\"PENCE: She will not be there."
     assert [cue for cue, _ in _attributions(text, res)] == [":", ":"]
+
+
+def test_a_cue_inside_the_next_quoted_paragraph_does_not_stop_the_speaker(res) -> None:
+    text = "\u201cWe are done,\u201d she said.\n\n\u201cHe claimed we would fail.\u201d\n\nThe vote is Monday."
+    assert _attributions(text, res)[0] == ("said", "\u201cWe are done,\u201d she said.\n\n\u201cHe claimed we would fail.\u201d")
