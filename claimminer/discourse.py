@@ -92,9 +92,10 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
     # An attribution of its own in a paragraph (outside quotation marks, or an interview
     # turn '"WALLACE: ...' typed inside them) keeps it from continuing the previous speaker;
     # a cue inside the quoted words ('“He referred to my hands ...”') does not.
-    attr_paragraphs = {_sentence_at(sentences, starts, c.sentence.start).paragraph
-                       for c in itertools.chain(outside, (c for c in claims if c.attr("turn") == "paragraph"))
-                       if _sentence_at(sentences, starts, c.sentence.start) is not None}
+    own_turns = (c for c in claims if c.attr("turn") == "paragraph")
+    attr_paragraphs = {sentence.paragraph for sentence in
+                       (_sentence_at(sentences, starts, c.sentence.start) for c in itertools.chain(outside, own_turns))
+                       if sentence is not None}
     out = []
     for claim in claims:
         content = claim.role("content")
@@ -322,7 +323,7 @@ def _first_comma_outside_quotes(text: str, content: Span, quotes: Sequence[Quote
     return None
 
 
-def extend_turns(text: str, sentences: Sequence[Sentence], claims: list[Claim]) -> list[Claim]:
+def extend_turns(sentences: Sequence[Sentence], claims: list[Claim]) -> list[Claim]:
     """A speaker's turn ("CLINTON: ...", rule attribute ``turn: paragraph``) runs to the
     end of its paragraph: every sentence after the label is the speaker's."""
     starts = [s.start for s in sentences]
@@ -330,11 +331,8 @@ def extend_turns(text: str, sentences: Sequence[Sentence], claims: list[Claim]) 
     for claim in claims:
         content = claim.role("content")
         if claim.kind == "attribution" and content is not None and claim.attr("turn") == "paragraph":
-            i = bisect.bisect_right(starts, content.start) - 1
-            end = content.end
-            while i + 1 < len(sentences) and sentences[i + 1].paragraph == sentences[i].paragraph:
-                i += 1
-            end = max(end, len(text[:sentences[i].end].rstrip()))
+            sentence = _sentence_at(sentences, starts, content.start)
+            end = content.end if sentence is None else max(content.end, _paragraph_end(sentences, starts, sentence))
             if end != content.end:
                 claim = _replace_content(claim, Span(content.start, end))
         out.append(claim)
