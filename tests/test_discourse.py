@@ -145,68 +145,10 @@ def test_a_relative_clause_without_a_claim_stays_in_the_source(res) -> None:
     assert sources == ["Roy Hermann, who caucused for Sanders"]
 
 
-def test_a_quotation_cut_by_the_splitter_stays_one_content(res) -> None:
-    # A regression: "X claims that “A. B?”" gave the content “A. only.
-    text = "The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d"
-    assert _attributions(text, res) == [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")]
-
-
-def test_an_unclosed_quotation_does_not_stretch_a_content(res) -> None:
-    text = "The ad claims that \u201cthe bank made her rich. Does the town want that?"
-    assert _attributions(text, res) == [("claims", "\u201cthe bank made her rich.")]
-
-
-def test_a_colon_after_a_stance_cue_is_not_content(res) -> None:
-    text = "Voter Ann Pike echoed: \u201cHe speaks his mind.\u201d"
-    assert _attributions(text, res) == [("echoed:", "\u201cHe speaks his mind.\u201d")]
-
-
-def test_a_quotation_typed_with_doubled_apostrophes_keeps_its_marks(res) -> None:
-    # A regression: the content of "said ''No.''" was "'No.'", one character inside each pair.
-    text = "Mrs. Clinton said ''No.''"
-    assert _attributions(text, res) == [("said", "''No.''")]
-
-
 def test_a_content_cut_before_a_second_cue_drops_the_joining_words(res) -> None:
     # A regression: "... back her while adding ..." left "while" at the end of the first content.
     text = "Gore insisted it was premature to back her while adding that her heart was in the right place."
     assert _attributions(text, res)[0] == ("insisted", "it was premature to back her")
-
-
-def test_a_content_ends_with_its_subordinate_clause(res) -> None:
-    text = "Even as he accused the ministry of favouritism, Hale would not speculate."
-    assert _attributions(text, res) == [("accused", "the ministry of favouritism")]
-
-
-def test_a_comma_inside_a_quotation_does_not_end_the_subordinate_clause(res) -> None:
-    text = "After Hale called the plan \u201cslow, costly and late,\u201d the mayor resigned."
-    assert _attributions(text, res) == [("called", "the plan \u201cslow, costly and late,\u201d")]
-
-
-def test_a_speakers_turn_runs_to_the_end_of_its_paragraph(res) -> None:
-    text = "LEE: Honestly, I think the bill is fair. It is also overdue.\n\nWhat next?"
-    assert _attributions(text, res) == [(":", "Honestly, I think the bill is fair. It is also overdue.")]
-
-
-def test_email_as_a_noun_does_not_break_an_introduction(res) -> None:
-    # A regression: "email" listed as a verb of saying stopped the phrase "In an email,".
-    text = "In an email, Carter put a card in a bag, the Times reported."
-    assert _attributions(text, res) == [("reported", "In an email, Carter put a card in a bag")]
-
-
-def test_a_quotation_that_ends_a_content_before_an_inverted_cue(res) -> None:
-    text = "He called it \u201ca disaster,\u201d Smith said."
-    assert _attributions(text, res) == [("said", "He called it \u201ca disaster,\u201d")]
-
-
-def test_a_cue_ending_a_paragraph_takes_the_next_paragraphs_quotation(res) -> None:
-    text = "Caddell continued:\n\n\"The health issue is a partisan issue. It is also about age.\"\n\nThen he left."
-    assert _attributions(text, res) == [("continued:", "\"The health issue is a partisan issue. It is also about age.\"")]
-
-
-def test_a_cue_ending_a_paragraph_without_a_quotation_after_it_is_no_claim(res) -> None:
-    text = "Caddell continued:\n\nThen he left."
-    assert _attributions(text, res) == []
 
 
 def test_a_dropped_inner_claim_does_not_take_the_parenthetical_along(res) -> None:
@@ -214,11 +156,6 @@ def test_a_dropped_inner_claim_does_not_take_the_parenthetical_along(res) -> Non
     # nested, but its source (holding "said") still removed the parenthetical claim.
     text = "The museum, Bush said, celebrated his heroes."
     assert _attributions(text, res) == [("said", text[:-1])]
-
-
-def test_a_quoted_paragraph_without_a_cue_goes_on_with_the_previous_speaker(res) -> None:
-    text = "\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d\n\nThe vote is Monday."
-    assert _attributions(text, res) == [("said", "\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d")]
 
 
 def test_an_interview_turn_does_not_continue_the_previous_speaker(res) -> None:
@@ -229,3 +166,52 @@ def test_an_interview_turn_does_not_continue_the_previous_speaker(res) -> None:
 def test_a_cue_inside_the_next_quoted_paragraph_does_not_stop_the_speaker(res) -> None:
     text = "\u201cWe are done,\u201d she said.\n\n\u201cHe claimed we would fail.\u201d\n\nThe vote is Monday."
     assert _attributions(text, res)[0] == ("said", "\u201cWe are done,\u201d she said.\n\n\u201cHe claimed we would fail.\u201d")
+
+
+# Each case: a text and the (cue, content) pairs it must give; the id says what is checked.
+ATTRIBUTION_CASES = [
+    # A regression: "X claims that “A. B?”" gave the content “A. only.
+    pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d",
+                 [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")],
+                 id="a_quotation_cut_by_the_splitter_stays_one_content"),
+    pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?",
+                 [("claims", "\u201cthe bank made her rich.")],
+                 id="an_unclosed_quotation_does_not_stretch_a_content"),
+    pytest.param("Voter Ann Pike echoed: \u201cHe speaks his mind.\u201d",
+                 [("echoed:", "\u201cHe speaks his mind.\u201d")],
+                 id="a_colon_after_a_stance_cue_is_not_content"),
+    # A regression: the content of "said ''No.''" was "'No.'", one character inside each pair.
+    pytest.param("Mrs. Clinton said ''No.''",
+                 [("said", "''No.''")],
+                 id="a_quotation_typed_with_doubled_apostrophes_keeps_its_marks"),
+    pytest.param("Even as he accused the ministry of favouritism, Hale would not speculate.",
+                 [("accused", "the ministry of favouritism")],
+                 id="a_content_ends_with_its_subordinate_clause"),
+    pytest.param("After Hale called the plan \u201cslow, costly and late,\u201d the mayor resigned.",
+                 [("called", "the plan \u201cslow, costly and late,\u201d")],
+                 id="a_comma_inside_a_quotation_does_not_end_the_subordinate_clause"),
+    pytest.param("LEE: Honestly, I think the bill is fair. It is also overdue.\n\nWhat next?",
+                 [(":", "Honestly, I think the bill is fair. It is also overdue.")],
+                 id="a_speakers_turn_runs_to_the_end_of_its_paragraph"),
+    # A regression: "email" listed as a verb of saying stopped the phrase "In an email,".
+    pytest.param("In an email, Carter put a card in a bag, the Times reported.",
+                 [("reported", "In an email, Carter put a card in a bag")],
+                 id="email_as_a_noun_does_not_break_an_introduction"),
+    pytest.param("He called it \u201ca disaster,\u201d Smith said.",
+                 [("said", "He called it \u201ca disaster,\u201d")],
+                 id="a_quotation_that_ends_a_content_before_an_inverted_cue"),
+    pytest.param("Caddell continued:\n\n\"The health issue is a partisan issue. It is also about age.\"\n\nThen he left.",
+                 [("continued:", "\"The health issue is a partisan issue. It is also about age.\"")],
+                 id="a_cue_ending_a_paragraph_takes_the_next_paragraphs_quotation"),
+    pytest.param("Caddell continued:\n\nThen he left.",
+                 [],
+                 id="a_cue_ending_a_paragraph_without_a_quotation_after_it_is_no_claim"),
+    pytest.param("\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d\n\nThe vote is Monday.",
+                 [("said", "\u201cWe are done,\u201d she said.\n\n\u201cWe move on.\u201d")],
+                 id="a_quoted_paragraph_without_a_cue_goes_on_with_the_previous_speaker"),
+]
+
+
+@pytest.mark.parametrize("text, expected", ATTRIBUTION_CASES)
+def test_attributions_of_a_text(res, text: str, expected: list[tuple[str, str]]) -> None:
+    assert _attributions(text, res) == expected
