@@ -64,7 +64,8 @@ SUBSETS = ("overall", "direct", "indirect")
 THRESHOLDS = (0.3, 0.8)
 
 _EDGE = regex.compile(r"^[\s\p{P}]*(.*?)[\s\p{P}]*$", regex.DOTALL)
-_THAT = regex.compile(r"that\s+")
+# the complementiser, also when an aside follows it ("that, in retrospect, ...")
+_THAT = regex.compile(r"that(?:\s+|(?=,))")
 _QUOTE_MARK = regex.compile(
     "[\"\u201c\u201d\u201e\u201f\u00ab\u00bb\u2033\u301d\u301e\uff02\u2018\u201a\u201b]"
     r"|''|(?:^|(?<=[\s(\[]))'(?=\w)"
@@ -104,7 +105,7 @@ def _trim(text: str, span: Span, *, punct: bool = True) -> Span:
 
 
 def normalise_role(text: str, frags: Iterable[Span], *, strip_that: bool = False) -> Frags:
-    """Trim each fragment; with ``strip_that`` drop a leading "that " from the first."""
+    """Trim each fragment; with ``strip_that`` drop a leading "that " (or "that,") from the first."""
     out = [_trim(text, f) for f in frags if len(f)]
     if strip_that and out:
         first = out[0]

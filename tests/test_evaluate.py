@@ -80,6 +80,11 @@ def test_trim_and_strip_that():
     text = 'He said that "the plan works."'
     assert normalise_role(text, [Span(8, 30)], strip_that=True) == (Span(14, 28),)
     assert normalise_role(text, [Span(8, 30)], strip_that=False) == (Span(8, 28),)
+    # "that" followed by an aside is still the complementiser; the comma goes with it.
+    text = "He said that, in hindsight, it failed."
+    assert normalise_role(text, [Span(8, 37)], strip_that=True) == (Span(14, 37),)
+    # ... but a word that only starts with "that" stays.
+    assert normalise_role("thatcherism won", [Span(0, 15)], strip_that=True) == (Span(0, 15),)
     # A cue made of punctuation alone keeps its span.
     assert normalise_role("Claim: Lee", [Span(5, 6)]) == (Span(5, 6),)
 
