@@ -1,7 +1,9 @@
 """Word tokens with offsets, over the normalised text of a sentence.
 
 Possessive ``'s`` is its own token (``Macron`` ``'s`` ``office``) so that rules
-can see noun-phrase structure; dotted acronyms (``U.S.``) and numbers with
+can see noun-phrase structure, and so are the clitics ``'re``, ``'ve``, ``'ll``,
+``'d`` and ``'m`` (``they`` ``'re`` ``saying``), as in the Penn Treebank, so that
+the contracted auxiliaries of the lexicons match; ``don't`` stays whole; dotted acronyms (``U.S.``) and numbers with
 separators (``3,500``, ``4.5%``) stay whole.
 """
 from __future__ import annotations
@@ -19,8 +21,8 @@ _TOKEN = regex.compile(
                                                 # inside a sentence (the splitter already cut real ends)
     | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
     | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st
-    | '(?:s|S)(?!\p{L})                          # possessive 's
-    | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?![sS](?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't
+    | '(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)(?!\p{L})  # possessive 's and the clitics of they're, I've, we'll, I'd, I'm
+    | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?!(?:[sSdDmM]|re|RE|ve|VE|ll|LL)(?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't
     | -+                                         # dash runs
     | \S                                         # any other single character
     """,

@@ -47,3 +47,11 @@ def test_a_web_site_is_one_token() -> None:
     # noun-phrase layer reads.
     assert [t.norm for t in tokenize("according to Factcheck.org.")] == ["according", "to", "Factcheck.org", "."]
     assert [t.norm for t in tokenize("He said. Then")] == ["He", "said", ".", "Then"]
+
+
+def test_clitics_are_their_own_tokens() -> None:
+    # The contracted auxiliaries of the lexicons ('re, 've, 'll, 'd, 'm) only match when split off,
+    # as the Penn Treebank does; "don't" and names such as O'Donnell stay whole.
+    norms = [t.norm for t in tokenize("They're saying I'd go, we'll see, I'm told, you've heard, don't ask O'Donnell")]
+    assert norms == ["They", "'re", "saying", "I", "'d", "go", ",", "we", "'ll", "see", ",", "I", "'m", "told", ",",
+                     "you", "'ve", "heard", ",", "don't", "ask", "O'Donnell"]
