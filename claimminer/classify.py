@@ -199,9 +199,9 @@ def cache_dir() -> Path:
 
 
 def model_key(res: Resources) -> str:
-    """sha256 of training data, code version and source, scikit-learn version and rule set."""
+    """sha256 of training data and the evaluative lexicon, code version and source, scikit-learn version and rule set."""
     digest = hashlib.sha256()
-    for path in data_files():
+    for path in data_files() + [features.LEXICON_PATH]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for part in (__version__, sklearn.__version__, res.rulebook.fingerprint()):
         digest.update(part.encode() + b"\0")
