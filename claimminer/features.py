@@ -28,6 +28,7 @@ from claimminer.pipeline import DocumentResult, Resources, extract_document
 from claimminer.spans import Claim, Document, Span
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "sentence_types"
+LEXICON_PATH = Path(__file__).resolve().parent / "data" / "lexicons" / "evaluative.txt"
 
 # stdlib ``re`` for the hot checks: scoring runs them on every sentence and must stay cheap
 _DIGIT = re.compile(r"\d")
@@ -66,6 +67,34 @@ def first_person(text: str, grams: set[str]) -> bool:
 
 def _us_pronoun(text: str, grams: set[str]) -> bool:
     return "us" in grams and _US_PRONOUN.search(text) is not None
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, frozenset[str]]:
+    """``[section]`` -> its words and word bigrams, as ``word_grams`` writes them ("point_to" -> "point to")."""
+    out: dict[str, set[str]] = {}
+    section = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("["):
+            section = line.strip("[]").strip()
+            out.setdefault(section, set())
+            continue
+        if section is None:
+            raise ValueError(f"{path}:{number}: an entry before any [section]")
+        for entry in line.split():
+            words = _TOKEN.findall(entry.replace("_", " ").replace("-", " ").lower())
+            if not 1 <= len(words) <= 2:
+                raise ValueError(f"{path}:{number}: {entry!r} is not one word or two")
+            out[section].add(" ".join(words))
+    return {name: frozenset(words) for name, words in out.items()}
+
+
+_LEXICON = load_lexicon()
+# one binary feature per section: chosen by grouped dev CV over counts, a count of all
+# evaluative words, a variant for sentences with no attribution and a "scare quotes" mark
+_LEX_KEYS = tuple(("lex=" + name, words) for name, words in _LEXICON.items())
 _WILL_VERB = frozenset({"will", "would", "ll"})
 _HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
 
@@ -170,6 +199,9 @@ def row_features(row: dict) -> dict[str, float]:
             feats[key] = 1.0
     if "cue=first_person" not in feats and _us_pronoun(text, grams):   # the word list came first, in the loop
         feats["cue=first_person"] = 1.0
+    for key, words in _LEX_KEYS:   # evaluative language, one binary feature per lexicon section
+        if not words.isdisjoint(grams):
+            feats[key] = 1.0
     facts = row.get("claims", ())
     kinds = sorted({fact[0] for fact in facts})
     for kind, rule_id, attr, word in facts:

@@ -65,6 +65,20 @@ def test_row_features_see_rules_layout_and_marks():
     assert features.row_features(dict(row, layout="byline"))["boiler_layout"] == 1.0
 
 
+def test_evaluative_lexicon_sections_and_features(tmp_path):
+    lexicon = features.load_lexicon()
+    assert {"judgement", "uncertainty", "interpretive", "stance", "naming"} <= set(lexicon)
+    assert "point to" in lexicon["interpretive"] and "so called" in lexicon["naming"]   # bigrams as word_grams has them
+    feats = features.row_features({"text": "The outcome looks uncertain, and the row underscores how fragile the pact is."})
+    for key in ("lex=judgement", "lex=uncertainty", "lex=interpretive"):
+        assert feats.get(key) == 1.0, key
+    assert not any(k.startswith("lex=") for k in features.row_features({"text": "The ferry left at 9 am."}))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("[one]\nremains_to_be_seen\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        features.load_lexicon(bad)
+
+
 def test_first_person_is_not_the_united_states():
     # A regression: "US suggestions" lower-cased to "us" and read as a first-person sentence.
     def first(text: str) -> bool:
