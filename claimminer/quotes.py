@@ -27,12 +27,15 @@ class Quote:
 def _faces_open(text: str, norm: str, i: int) -> bool | None:
     """True for an opening mark, False for a closing one, None when undecidable."""
     ch = text[i]
-    if ch in _OPENERS:
-        return True
-    if ch in _CLOSERS:
-        return False
     before = norm[i - 1] if i > 0 else "\n"
     after = norm[i + 1] if i + 1 < len(norm) else "\n"
+    # A curly mark says which way it faces, unless its neighbours plainly say the
+    # opposite: a mark typed the wrong way round ('”What is ...' opening a paragraph,
+    # 'the best in the world“ and') is read from its neighbours, like a straight one.
+    if ch in _OPENERS:
+        return not (_glued_after_word(before) and (after.isspace() or after in ".,;:!?)]}"))
+    if ch in _CLOSERS:
+        return (before.isspace() or before in "([{") and after.isalnum()
     if (before.isspace() or before in "([{-/") and not after.isspace():
         return True
     if not before.isspace() and (after.isspace() or after in ".,;:!?)]}-"):
@@ -69,6 +72,10 @@ def find_quotes(text: str, norm: str) -> list[Quote]:
     if open_at is not None:
         quotes.append(Quote(open_at, _rstrip(norm, open_at, para_end), False, False))
     return quotes
+
+
+def _glued_after_word(before: str) -> bool:
+    return before.isalnum() or before in ".,;:!?)]}"
 
 
 def _is_nested_slip(norm: str, open_at: int, i: int) -> bool:

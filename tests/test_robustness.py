@@ -28,6 +28,7 @@ ODD_QUOTES = {
     "apostrophes-in-words": "Rock'n'roll fans said the O\"Brien show won't return; it''s over, he said.",
     "quote-inside-word": "The firm said ab\"cd and ef”gh were “code names”, officials said.",
     "closing-mark-opens": "” ” “ the mayor said “ ”",
+    "curly-marks-wrong-way-round": "”We will win,” the mayor said. The air force is “the best in the world“ and growing.",
     "across-paragraphs": "“The first part goes on,\n\n“and the second part ends here,” she said.\n\n“Unclosed.",
     "mixed-marks": "“We are ready,\" the chair said, 'as ever.’ ‘ok”",
 }
@@ -69,6 +70,14 @@ def test_nested_quotes_keep_the_outer_quotation(res) -> None:
     contents = [text[c.role("content").start:c.role("content").end] for c in result.claims
                 if c.kind == "attribution" and c.role("content") is not None]
     assert any(c.startswith("“He told me ‘we will win’") for c in contents), contents
+
+
+def test_curly_marks_typed_the_wrong_way_round_are_read_from_their_neighbours() -> None:
+    # A paragraph opened with ” (reader quotes signed "” ... ” ― Name") found no quotation at all.
+    from claimminer.quotes import find_quotes
+    text = ODD_QUOTES["curly-marks-wrong-way-round"]
+    spans = [text[q.start:q.end] for q in find_quotes(text, normalize(text))]
+    assert spans == ["”We will win,”", "“the best in the world“"]
 
 
 def test_one_paragraph_of_50000_characters(res) -> None:
