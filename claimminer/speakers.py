@@ -20,6 +20,7 @@ PRONOUNS_GROUP = PRONOUNS_SINGULAR | PRONOUNS_PLURAL | frozenset({"i", "you"})
 ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
 _APPOSITION = regex.compile(r"\s*[,(]")   # where an apposition or parenthetical starts
+_COORDINATION = regex.compile(r"\s(?:and|or|&)\s")
 # When no rule set is given (tests, library use): a few role words and organisation heads.
 DEFAULT_ROLE_WORDS = frozenset("president prime minister secretary senator governor general leader mayor chief "
                                "spokesman spokeswoman director chairman mr mrs ms dr gen sen rep".split())
@@ -53,11 +54,14 @@ def person_name(source: str, lists: SpeakerWords | None = None) -> str | None:
 
     An apposition or parenthetical after the name is left out ("Owen Castell, the chief
     negotiator"); the name is the run of capitalised words after the last title or role.
+    Coordinated mentions ("Merkel and Macron") name no single person.
     """
     lists = lists or SpeakerWords()
     head = _APPOSITION.split(source, maxsplit=1)[0]
     if "'s" in head.lower() or "\u2019s" in head.lower():
         return None
+    if _COORDINATION.search(source):
+        return None   # "Obama and Clinton" is two people: the source stays whole, not "Clinton"
     words = _words(head)
     if not words or words[-1].lower().rstrip(".") in lists.org_heads:
         return None

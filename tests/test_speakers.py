@@ -32,6 +32,14 @@ def test_it_and_they_follow_number() -> None:
     assert resolve(text, claims) == ["company", "Environmental groups", "company", "Environmental groups"]
 
 
+def test_coordinated_names_stay_whole_and_plural() -> None:
+    # A regression: "Obama and Clinton" became the speaker "Clinton".
+    text = "Obama and Clinton call them lone wolves. They said more. Jeb Bush and his aides disagreed."
+    claims = [_attribution(text, "Obama and Clinton"), _attribution(text, "They"),
+              _attribution(text, "Jeb Bush and his aides")]
+    assert resolve(text, claims) == ["Obama and Clinton", "Obama and Clinton", "Jeb Bush and his aides"]
+
+
 def test_other_sources_lose_their_article() -> None:
     text = "A joint statement said so. The Kremlin has ruled it out."
     claims = [_attribution(text, "A joint statement"), _attribution(text, "The Kremlin")]
