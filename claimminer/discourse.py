@@ -34,6 +34,11 @@ def _replace_content(claim: Claim, content: Span) -> Claim:
     return _replace_role(claim, "content", content)
 
 
+def _replace_attr(claim: Claim, name: str, value: str) -> Claim:
+    attrs = tuple(sorted({**dict(claim.attrs), name: value}.items()))
+    return Claim(claim.kind, claim.sentence, claim.rule, claim.roles, attrs)
+
+
 def _quote_share(sentence: Sentence, quote: Quote) -> float:
     inside = max(0, min(quote.end, sentence.end) - max(quote.start, sentence.start))
     return inside / max(1, sentence.end - sentence.start)
@@ -342,8 +347,10 @@ def extend_turns(sentences: Sequence[Sentence], claims: list[Claim]) -> list[Cla
 def introduce_next_paragraph(sentences: Sequence[Sentence], claims: list[Claim],
                              quotes: Sequence[Quote]) -> list[Claim]:
     """Give "SOURCE CUE:" at a paragraph's end (rule attribute ``introduces: next-paragraph``)
-    the quotation that opens the next paragraph as its content; without one, the claim
-    is dropped (a cue with nothing said is no attribution)."""
+    the next paragraph as its content: the quotation that opens it (over several
+    paragraphs when it goes on), or else the whole paragraph, a block quotation set
+    without marks ("Limbaugh added:" / "And from a supposed front-runner, ..."). With no
+    next paragraph the claim is dropped (a cue with nothing said is no attribution)."""
     starts = [s.start for s in sentences]
     quote_starts = [q.start for q in quotes]
     out = []
@@ -354,14 +361,20 @@ def introduce_next_paragraph(sentences: Sequence[Sentence], claims: list[Claim],
         here = _sentence_at(sentences, starts, claim.sentence.start)
         i = bisect.bisect_left(starts, claim.sentence.end)
         nxt = sentences[i] if i < len(sentences) else None
-        q = bisect.bisect_left(quote_starts, nxt.start) if nxt is not None else len(quotes)
-        if (here is not None and nxt is not None and nxt.paragraph == here.paragraph + 1
-                and q < len(quotes) and quotes[q].start == nxt.start):
+        if here is None or nxt is None or nxt.paragraph != here.paragraph + 1:
+            continue
+        q = bisect.bisect_left(quote_starts, nxt.start)
+        if q < len(quotes) and quotes[q].start == nxt.start:
             end = quotes[q].end
             while quotes[q].continues and q + 1 < len(quotes):   # a quotation over several paragraphs
                 q += 1
                 end = quotes[q].end
             out.append(_replace_content(claim, Span(nxt.start, end)))
+            continue
+        end = _paragraph_end(sentences, starts, nxt)
+        marked = any(quote.start < end and quote.end > nxt.start for quote in quotes[q:q + 1])
+        block = _replace_content(claim, Span(nxt.start, end))
+        out.append(_replace_attr(block, "quote", "mixed" if marked else "indirect"))
     return out
 
 
