@@ -23,16 +23,25 @@ from that start alone, for all starts at once in lanes of one integer
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Callable, Final, Iterator
 
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, ends_descending, extend, new_match
-from claimminer.patterns import Element
+from claimminer.matchcore import (STEP_BUDGET, Budget, Chain, Match, build_match, ends_descending, extend,
+                                  new_match)
+from claimminer.patterns import Element, Lexicon
 from claimminer.rulebook import Rule
 from claimminer.tokenbits import FeatureTable, SentenceBits
 
-SIMPLE, LAYER, LEXICON, REST, START, END = range(6)
-LAYER_LIMIT = 8   # ends kept per start token of a layer, longest first (as the reference)
-LANES = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+# Step kinds (``Final``: constants a compiled build folds in).
+SIMPLE: Final = 0
+LAYER: Final = 1
+LEXICON: Final = 2
+REST: Final = 3
+START: Final = 4
+END: Final = 5
+LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (as the reference)
+LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+# The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
+_NO_LEXICON: Final = Lexicon("", frozenset(), {})
 
 
 class Step:
@@ -51,9 +60,10 @@ class Step:
         self.cap = element.max_repeat if element.max_repeat is not None else element.min_repeat
         self.capture = element.capture
         self.cls = table.element_class.get(id(element), -1)
-        self.layer = element.layer
-        self.lexicon = element.lexicon
-        self.rest = element.rest
+        # What a LAYER, LEXICON or REST step reads ("" / _NO_LEXICON for the other kinds).
+        self.layer: str = element.layer or ""
+        self.lexicon: Lexicon = element.lexicon or _NO_LEXICON
+        self.rest: str = element.rest or ""
         self.hit = element.lexicon_name
 
 
@@ -249,8 +259,8 @@ def _backward(step: Step, view, bits: SentenceBits, target: int, nonempty: bool 
             if (ends & ~((2 << start) - 1) if nonempty else ends) & target:
                 out |= 1 << start
     elif kind == LEXICON:
-        for start, ends in bits.lexicon_table(step.lexicon).items():
-            if any(target >> end & 1 for end in ends):
+        for start, lexicon_ends in bits.lexicon_table(step.lexicon).items():
+            if any(target >> end & 1 for end in lexicon_ends):
                 out |= 1 << start
     elif kind == REST:
         for start, end in enumerate(_rest_table(view, bits, step.rest)):
@@ -382,10 +392,10 @@ def _choices(step: Step, view, bits: SentenceBits, at: int):
 
 
 def _search(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
-            repeats: list, start: int, counter: list) -> Iterator[tuple[int, object]]:
+            repeats: list, start: int, counter: list) -> Iterator[tuple[int, Chain]]:
     """Matches from ``start`` in the reference engine's order, visiting only states that can complete."""
     last = len(steps)
-    stack = [(0, start, 0, None)]
+    stack: list[tuple[int, int, int, Chain]] = [(0, start, 0, None)]
     while stack:
         index, at, count, chain = stack.pop()
         counter[0] += 1
@@ -448,7 +458,8 @@ def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: li
     Every state entered can complete, so at each element the first choice that can
     complete is the one the reference's search ends up keeping; nothing is undone.
     """
-    at, chain = start, None
+    at = start
+    chain: Chain = None
     masks = bits.class_masks
     tokens = view.tokens
     for index, step in enumerate(steps):
@@ -483,7 +494,8 @@ def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: li
     return at, chain
 
 
-def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, after: int, chain) -> list:
+def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, after: int,
+               chain: Chain) -> list[tuple[int, int, int, Chain]]:
     """Where a repeated one-token element can hand over to the next one, longest repetition first.
 
     The reference tries one more repetition before stopping, so its matches leave a run
@@ -676,6 +688,14 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
         return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
+    for chunk in lane_chunks(starts):
+        out.extend(_lane_pass(steps, view, bits, feasible, chunk, counter))
+    return out
+
+
+def lane_chunks(starts: int) -> list[int]:
+    """The bit set ``starts`` cut into bit sets of at most LANES positions, lowest first."""
+    out = []
     while starts:
         chunk = 0
         for _ in range(LANES):
@@ -684,7 +704,7 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
             low = starts & -starts
             chunk |= low
             starts ^= low
-        out.extend(_lane_pass(steps, view, bits, feasible, chunk, counter))
+        out.append(chunk)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import claimminer.match as match_module
+from claimminer import compiled_modules
 import claimminer.pipeline as pipeline_module
 from claimminer.cli import load_resources
 from claimminer.normalize import normalize
@@ -195,11 +196,23 @@ def _sizes_while_running(res, monkeypatch, module, name: str, size) -> list[int]
     return sizes
 
 
+@pytest.mark.skipif("bitmatch" in compiled_modules(),
+                    reason="calls inside a compiled module cannot be intercepted (the pure-Python run checks it)")
 def test_lane_passes_hold_at_most_LANES_starts(res, monkeypatch) -> None:
     import claimminer.bitmatch as bitmatch
     sizes = _sizes_while_running(res, monkeypatch, bitmatch, "_lane_pass",
                                  lambda steps, view, bits, feasible, starts, counter: starts.bit_count())
     assert sizes and max(sizes) <= bitmatch.LANES
+
+
+def test_lane_chunks_hold_at_most_LANES_starts() -> None:
+    """The starts of a long sentence are cut into lane passes of at most LANES starts, none lost."""
+    import claimminer.bitmatch as bitmatch
+    starts = sum(1 << p for p in range(0, 600, 3))
+    chunks = bitmatch.lane_chunks(starts)
+    assert len(chunks) == -(-200 // bitmatch.LANES)
+    assert all(0 < chunk.bit_count() <= bitmatch.LANES for chunk in chunks)
+    assert sum(chunks) == starts and all(a < b for a, b in zip(chunks, chunks[1:]))
 
 
 def test_commitment_refinement_reads_a_bounded_window(res, monkeypatch) -> None:
