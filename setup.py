@@ -11,7 +11,7 @@ from pathlib import Path
 from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
-COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py"]
+COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py", "claimminer/match.py"]
 
 
 def _remove_stale_extensions() -> None:

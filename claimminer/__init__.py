@@ -8,6 +8,6 @@ def compiled_modules() -> list[str]:
     empty for a pure-Python install. Outputs are the same either way."""
     import importlib
 
-    names = ("tokenbits", "matchcore", "bitmatch")
+    names = ("tokenbits", "matchcore", "bitmatch", "match")
     return [name for name in names
             if importlib.import_module(f"claimminer.{name}").__file__.endswith((".so", ".pyd"))]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-import claimminer.match as match_module
 from claimminer import compiled_modules
 import claimminer.pipeline as pipeline_module
 from claimminer.cli import load_resources
@@ -110,21 +109,17 @@ def _measure(text: str, res) -> dict[str, int]:
     """Counts of work while extracting ``text``: tokens, matcher steps, quote visits, claim-role look-ups."""
     counts = {"steps": 0, "rest": 0, "roles": 0}
     real_role = Claim.role
-    real_rest = match_module.SentenceView.rest_ends
     real_find = pipeline_module.find_quotes
     real_run_rules = pipeline_module.run_rules
 
     def run_rules(book, view, *args, **kwargs):
-        # Every rule's matcher adds the steps it took to the sentence's counter.
+        # Every rule's matcher adds the steps it took to the sentence's counter, and each
+        # REST table (built once per sentence, one pass each) the tokens it scanned.
         try:
             return real_run_rules(book, view, *args, **kwargs)
         finally:
             counts["steps"] += view.steps
-
-    def rest_ends(self, kind):
-        if kind not in self._rest:
-            counts["rest"] += len(self.tokens)  # the tables are built once per sentence, one pass each
-        return real_rest(self, kind)
+            counts["rest"] += view.rest_work
 
     def role(self, name):
         counts["roles"] += 1
@@ -133,7 +128,6 @@ def _measure(text: str, res) -> dict[str, int]:
     _CountingList.visits = 0
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pipeline_module, "run_rules", run_rules)
-        mp.setattr(match_module.SentenceView, "rest_ends", rest_ends)
         mp.setattr(Claim, "role", role)
         mp.setattr(pipeline_module, "find_quotes", lambda t, n: _CountingList(real_find(t, n)))
         result = _run(text, res)
