@@ -14,13 +14,13 @@ HERE = Path(__file__).resolve().parent
 COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py", "claimminer/match.py"]
 
 
-def _remove_stale_extensions() -> None:
-    """Delete compiled modules an earlier build left beside the sources: a C extension is
-    imported in preference to its ``.py``, so a pure build must not leave any behind."""
-    for path in (HERE / "claimminer").glob("*.so"):
-        path.unlink()
-    for path in (HERE / "claimminer").glob("*.pyd"):
-        path.unlink()
+def _remove_stale_extensions(keep: set[str] = frozenset()) -> None:
+    """Delete compiled modules an earlier build left beside the sources, except those in ``keep``
+    (module names, the shared library's included): a C extension is imported in preference to
+    its ``.py``, so one left from a build that compiled more would shadow the source."""
+    for path in (HERE / "claimminer").iterdir():
+        if path.suffix in (".so", ".pyd") and path.name.split(".")[0] not in keep:
+            path.unlink()
 
 
 def ext_modules() -> list:
@@ -33,6 +33,7 @@ def ext_modules() -> list:
     except ImportError:
         _remove_stale_extensions()
         return []
+    _remove_stale_extensions({Path(name).stem for name in COMPILED} | {"_native__mypyc"})
     # One group: the modules call each other natively through one shared library,
     # kept inside the package (claimminer/_native__mypyc*.so).
     return mypycify(COMPILED, opt_level="3", group_name="claimminer._native")
