@@ -6,8 +6,14 @@ __version__ = "0.1.0"
 def compiled_modules() -> list[str]:
     """The package's modules that run as C extensions built by mypyc at install (see setup.py);
     empty for a pure-Python install. Outputs are the same either way."""
-    import importlib
+    return [name for name in ("tokenbits", "matchcore", "bitmatch", "match")
+            if module_origin(name).endswith((".so", ".pyd"))]
 
-    names = ("tokenbits", "matchcore", "bitmatch", "match")
-    return [name for name in names
-            if importlib.import_module(f"claimminer.{name}").__file__.endswith((".so", ".pyd"))]
+
+def module_origin(name: str) -> str:
+    """The file the package's module ``name`` is loaded from: its C extension when compiled,
+    else its ``.py`` (from the import system: a compiled module's ``__file__`` can be off)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(f"claimminer.{name}")
+    return spec.origin if spec is not None and spec.origin else ""
