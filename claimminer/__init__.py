@@ -12,8 +12,9 @@ def compiled_modules() -> list[str]:
 
 def module_origin(name: str) -> str:
     """The file the package's module ``name`` is loaded from: its C extension when compiled,
-    else its ``.py`` (from the import system: a compiled module's ``__file__`` can be off)."""
-    import importlib.util
+    else its ``.py`` (mypyc can set a wrong ``__file__`` on a module imported by another of its group)."""
+    from importlib.machinery import PathFinder
 
-    spec = importlib.util.find_spec(f"claimminer.{name}")
+    # Searched afresh (find_spec would return an imported module's spec, origin as wrong as __file__).
+    spec = PathFinder.find_spec(f"claimminer.{name}", list(__path__))
     return spec.origin if spec is not None and spec.origin else ""
