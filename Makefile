@@ -13,30 +13,39 @@ export CLAIMMINER_SHARED_DATA ?= $(abspath $(DATA))
 
 .PHONY: extract test rules-test eval bench train clean venv
 
+# The modules setup.py compiles with mypyc (its COMPILED list). Editing one rebuilds the
+# extensions: a C extension is imported before its .py, so a stale one would hide the edit.
+NATIVE_SRC := claimminer/tokenbits.py claimminer/matchcore.py claimminer/bitmatch.py claimminer/match.py
+NATIVE     := $(VENV)/.native
+
 $(STAMP): requirements.lock setup.cfg setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	touch $(STAMP) && touch $(NATIVE)
 
-venv: $(STAMP)
+$(NATIVE): $(STAMP) $(NATIVE_SRC)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(NATIVE)
+
+venv: $(NATIVE)
 
 ## extract: run the main job over $(INPUT) (default seeds/) into $(OUT)/
-extract: $(STAMP)
+extract: $(NATIVE)
 	$(BIN)/claimminer extract $(INPUT) --out $(OUT)
 
 ## test: the test suite and every rule's embedded examples
-test: $(STAMP)
+test: $(NATIVE)
 	$(BIN)/claimminer rules check
 	$(BIN)/claimminer rules test
 	$(BIN)/python -m pytest -q
 
-rules-test: $(STAMP)
+rules-test: $(NATIVE)
 	$(BIN)/claimminer rules test
 
 ## eval: every evaluation the issues ask for (skips, with a reason, data that is absent)
-eval: $(STAMP)
+eval: $(NATIVE)
 	$(BIN)/claimminer eval-sbd
 	$(BIN)/claimminer eval-seed
 	$(BIN)/claimminer eval --gold $(DATA)/polnear/dev
@@ -45,12 +54,12 @@ eval: $(STAMP)
 	$(BIN)/claimminer eval-claimbuster
 
 ## bench: speed figures (segmentation vs pySBD, rules per sentence, extract, scoring)
-bench: $(STAMP)
+bench: $(NATIVE)
 	$(BIN)/claimminer bench
 
 ## train: rebuild the sentence-type model from the shipped labelled data
-train: $(STAMP)
+train: $(NATIVE)
 	$(BIN)/claimminer train
 
 clean:
-	rm -rf $(OUT) .cache build *.egg-info
+	rm -rf $(OUT) .cache build *.egg-info claimminer/*.so claimminer/*.pyd $(NATIVE)

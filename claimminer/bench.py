@@ -82,10 +82,10 @@ def load_documents(folder: Path) -> list[Document]:
 
 def machine() -> dict:
     """Python, platform and core count, printed above the table."""
-    from claimminer import __version__
+    from claimminer import __version__, compiled_modules
 
     return {"python": platform.python_version(), "platform": platform.platform(terse=True),
-            "nproc": os.cpu_count() or 0, "claimminer": __version__}
+            "nproc": os.cpu_count() or 0, "claimminer": __version__, "compiled": compiled_modules()}
 
 
 # ---------------------------------------------------------------- 1. segmentation
@@ -295,8 +295,9 @@ def main(args, out=sys.stdout) -> int:
     folder, label = corpus_dir()
     docs = load_documents(folder)
     texts = news_texts() or [d.text for d in docs]
+    build = f"compiled with mypyc: {', '.join(info['compiled'])}" if info["compiled"] else "pure Python (not compiled)"
     out.write(f"claimminer {info['claimminer']} bench: Python {info['python']}, {info['nproc']} cores, "
-              f"{info['platform']}\ncorpus: {label}, {len(docs)} documents\n")
+              f"{info['platform']}\n{build}\ncorpus: {label}, {len(docs)} documents\n")
     figures: list[Figure] = []
     megabytes = float(getattr(args, "megabytes", 5.0))
     _section(figures, out, "segmentation", lambda: segmentation_figures(texts, megabytes, getattr(args, "rules", None)))

@@ -23,16 +23,28 @@ from that start alone, for all starts at once in lanes of one integer
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Final, Iterator
 
-from claimminer.matchcore import STEP_BUDGET, Budget, Match, build_match, ends_descending, extend, new_match
-from claimminer.patterns import Element
+from claimminer.matchcore import (STEP_BUDGET, Budget, Chain, Match, build_match, ends_descending, extend,
+                                  new_match)
+from claimminer.patterns import Element, Lexicon
 from claimminer.rulebook import Rule
 from claimminer.tokenbits import FeatureTable, SentenceBits
 
-SIMPLE, LAYER, LEXICON, REST, START, END = range(6)
-LAYER_LIMIT = 8   # ends kept per start token of a layer, longest first (as the reference)
-LANES = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+if TYPE_CHECKING:   # match imports this module; the view type is for the checker (and mypyc) only
+    from claimminer.match import SentenceView
+
+# Step kinds (``Final``: constants a compiled build folds in).
+SIMPLE: Final = 0
+LAYER: Final = 1
+LEXICON: Final = 2
+REST: Final = 3
+START: Final = 4
+END: Final = 5
+LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (as the reference)
+LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+# The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
+_NO_LEXICON: Final = Lexicon("", frozenset(), {})
 
 
 class Step:
@@ -51,9 +63,10 @@ class Step:
         self.cap = element.max_repeat if element.max_repeat is not None else element.min_repeat
         self.capture = element.capture
         self.cls = table.element_class.get(id(element), -1)
-        self.layer = element.layer
-        self.lexicon = element.lexicon
-        self.rest = element.rest
+        # What a LAYER, LEXICON or REST step reads ("" / _NO_LEXICON for the other kinds).
+        self.layer: str = element.layer or ""
+        self.lexicon: Lexicon = element.lexicon or _NO_LEXICON
+        self.rest: str = element.rest or ""
         self.hit = element.lexicon_name
 
 
@@ -116,7 +129,7 @@ class Program:
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
 
-    def bits(self, view) -> SentenceBits:
+    def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
         bits = view.bits
         if bits is None:
@@ -142,14 +155,14 @@ def _layer_costs(book) -> dict[str, int]:
 
 # ---------------------------------------------------------------- one element, on sets of positions
 
-def _layer_ends(view, name: str) -> dict[int, int]:
+def _layer_ends(view: SentenceView, name: str) -> dict[int, int]:
     """Start token -> bit set of end tokens of layer ``name`` (the layer is computed on first use)."""
     if name not in view.ready:
         view.compute_layer(name)
     return view.layer_bits.get(name, _NONE)
 
 
-def _layer_starts(view, name: str) -> int:
+def _layer_starts(view: SentenceView, name: str) -> int:
     """Bit set of the start tokens of layer ``name``."""
     if name not in view.ready:
         view.compute_layer(name)
@@ -159,7 +172,7 @@ def _layer_starts(view, name: str) -> int:
 _NONE: dict = {}
 
 
-def _rest_table(view, bits: SentenceBits, kind: str) -> list[int]:
+def _rest_table(view: SentenceView, bits: SentenceBits, kind: str) -> list[int]:
     """End token of REST ``kind`` from each start token (the reference's tables, trimmed)."""
     table = bits.rest_ends.get(kind)
     if table is None:
@@ -173,7 +186,7 @@ def _rest_table(view, bits: SentenceBits, kind: str) -> list[int]:
     return table
 
 
-def _once(step: Step, view, bits: SentenceBits) -> int:
+def _once(step: Step, view: SentenceView, bits: SentenceBits) -> int:
     """Token positions where ``step`` matches once (for ``!`` / ``=`` and start positions)."""
     kind = step.kind
     if kind == SIMPLE:
@@ -191,7 +204,7 @@ def _once(step: Step, view, bits: SentenceBits) -> int:
     return bits.sentence_end() & bits.positions
 
 
-def _layer_step(view, name: str, hits: int) -> int:
+def _layer_step(view: SentenceView, name: str, hits: int) -> int:
     """Positions after one span of (computed) layer ``name`` from any of the start tokens ``hits``."""
     table = view.layer_bits[name] if hits else _NONE
     out = 0
@@ -202,7 +215,7 @@ def _layer_step(view, name: str, hits: int) -> int:
     return out
 
 
-def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
+def _forward(step: Step, view: SentenceView, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
     """Positions after one match of ``step`` from any position in ``reach`` (``nonempty``: ends > start)."""
     kind = step.kind
     if kind == SIMPLE:
@@ -217,28 +230,28 @@ def _forward(step: Step, view, bits: SentenceBits, reach: int, nonempty: bool = 
             hits ^= low
             out |= table[start] & ~((2 << start) - 1) if nonempty else table[start]
     elif kind == LEXICON:
-        table = bits.lexicon_table(step.lexicon)
+        lexicon = bits.lexicon_table(step.lexicon)
         hits = reach & bits.lexicon_starts[id(step.lexicon)]
         while hits:
             low = hits & -hits
             hits ^= low
-            for end in table[low.bit_length() - 1]:
+            for end in lexicon[low.bit_length() - 1]:
                 out |= 1 << end
     elif kind == REST:
-        table = _rest_table(view, bits, step.rest)
+        rest = _rest_table(view, bits, step.rest)
         reach &= bits.positions
         while reach:
             low = reach & -reach
             start = low.bit_length() - 1
             reach ^= low
-            if table[start] > start:
-                out |= 1 << table[start]
+            if rest[start] > start:
+                out |= 1 << rest[start]
     elif not nonempty:
         out = reach & (1 if kind == START else bits.sentence_end())
     return out
 
 
-def _backward(step: Step, view, bits: SentenceBits, target: int, nonempty: bool = False) -> int:
+def _backward(step: Step, view: SentenceView, bits: SentenceBits, target: int, nonempty: bool = False) -> int:
     """Positions from which one match of ``step`` ends in ``target``."""
     kind = step.kind
     if kind == SIMPLE:
@@ -249,8 +262,8 @@ def _backward(step: Step, view, bits: SentenceBits, target: int, nonempty: bool 
             if (ends & ~((2 << start) - 1) if nonempty else ends) & target:
                 out |= 1 << start
     elif kind == LEXICON:
-        for start, ends in bits.lexicon_table(step.lexicon).items():
-            if any(target >> end & 1 for end in ends):
+        for start, lexicon_ends in bits.lexicon_table(step.lexicon).items():
+            if any(target >> end & 1 for end in lexicon_ends):
                 out |= 1 << start
     elif kind == REST:
         for start, end in enumerate(_rest_table(view, bits, step.rest)):
@@ -305,7 +318,7 @@ def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask
     return out
 
 
-def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) -> int:
+def _advance(step: Step, view: SentenceView, bits: SentenceBits, reach: int, counter: list) -> int:
     """Positions after ``step`` with its operator, from any position in ``reach``."""
     op = step.op   # the two commonest operators directly, without making _apply_op's callbacks
     if op == "":
@@ -316,7 +329,7 @@ def _advance(step: Step, view, bits: SentenceBits, reach: int, counter: list) ->
                      lambda: _once(step, view, bits), lambda: bits.class_mask(step.cls), counter)
 
 
-def _retreat(step: Step, view, bits: SentenceBits, target: int, counter: list) -> tuple[int, list[int] | None]:
+def _retreat(step: Step, view: SentenceView, bits: SentenceBits, target: int, counter: list) -> tuple[int, list[int] | None]:
     """Positions from which ``step`` with its operator can end in ``target``.
 
     For a repeated element, also the same set per repetition count already made
@@ -360,7 +373,7 @@ def _retreat(step: Step, view, bits: SentenceBits, target: int, counter: list) -
 
 # ---------------------------------------------------------------- the search
 
-def _choices(step: Step, view, bits: SentenceBits, at: int):
+def _choices(step: Step, view: SentenceView, bits: SentenceBits, at: int):
     """Ways ``step`` matches once at token ``at``: (next token, span, lexicon hit), in the reference order."""
     kind = step.kind
     tokens = view.tokens
@@ -381,11 +394,11 @@ def _choices(step: Step, view, bits: SentenceBits, at: int):
     return ((at, None, None),)   # START / END: only reached where they hold
 
 
-def _search(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
-            repeats: list, start: int, counter: list) -> Iterator[tuple[int, object]]:
+def _search(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int],
+            repeats: list, start: int, counter: list) -> Iterator[tuple[int, Chain]]:
     """Matches from ``start`` in the reference engine's order, visiting only states that can complete."""
     last = len(steps)
-    stack = [(0, start, 0, None)]
+    stack: list[tuple[int, int, int, Chain]] = [(0, start, 0, None)]
     while stack:
         index, at, count, chain = stack.pop()
         counter[0] += 1
@@ -422,7 +435,7 @@ def _search(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[in
         stack.extend(children)
 
 
-def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, nonempty: bool):
+def _first_choice(step: Step, view: SentenceView, bits: SentenceBits, at: int, allowed: int, nonempty: bool):
     """The first way (in ``_choices`` order) a multi-token or zero-width element matches at ``at``
     and ends in ``allowed``: (end, span, lexicon hit), or None. Spans and hits are made for it only."""
     kind = step.kind
@@ -441,14 +454,15 @@ def _first_choice(step: Step, view, bits: SentenceBits, at: int, allowed: int, n
     return (at, None, None) if allowed >> at & 1 and not nonempty else None
 
 
-def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: list[int],
+def _first_match(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int],
                  repeats: list, start: int, counter: list):
     """The first match from ``start`` in the reference order: ``_search``'s first result, without a stack.
 
     Every state entered can complete, so at each element the first choice that can
     complete is the one the reference's search ends up keeping; nothing is undone.
     """
-    at, chain = start, None
+    at = start
+    chain: Chain = None
     masks = bits.class_masks
     tokens = view.tokens
     for index, step in enumerate(steps):
@@ -483,7 +497,8 @@ def _first_match(steps: tuple[Step, ...], view, bits: SentenceBits, feasible: li
     return at, chain
 
 
-def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, after: int, chain) -> list:
+def _run_exits(step: Step, view: SentenceView, bits: SentenceBits, following: int, at: int, after: int,
+               chain: Chain) -> list[tuple[int, int, int, Chain]]:
     """Where a repeated one-token element can hand over to the next one, longest repetition first.
 
     The reference tries one more repetition before stopping, so its matches leave a run
@@ -511,7 +526,7 @@ def _run_exits(step: Step, view, bits: SentenceBits, following: int, at: int, af
     return out
 
 
-def _starts(first: tuple[Step, ...] | None, view, bits: SentenceBits) -> int:
+def _starts(first: tuple[Step, ...] | None, view: SentenceView, bits: SentenceBits) -> int:
     """Positions where one of the rule's possible first elements matches (all tokens when any may)."""
     if first is None:
         return bits.positions
@@ -526,7 +541,7 @@ def _starts(first: tuple[Step, ...] | None, view, bits: SentenceBits) -> int:
     return out
 
 
-def _has_run(run: tuple[Step, ...], view, bits: SentenceBits, reach: int | None = None) -> bool:
+def _has_run(run: tuple[Step, ...], view: SentenceView, bits: SentenceBits, reach: int | None = None) -> bool:
     """Whether the run's elements match some consecutive tokens (starting in ``reach``: any token)."""
     reach = bits.positions if reach is None else reach
     for step in run:
@@ -536,7 +551,7 @@ def _has_run(run: tuple[Step, ...], view, bits: SentenceBits, reach: int | None 
     return True
 
 
-def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) -> list:
+def match_tokens(program: Program, rule: Rule, view: SentenceView, ends_only: bool = False) -> list:
     """All matches of a token-pattern rule that passed its word prefilter (the reference's results).
 
     ``ends_only`` (span-only layer rules): ``(start token, bit set of end tokens)`` pairs
@@ -566,7 +581,7 @@ def match_tokens(program: Program, rule: Rule, view, ends_only: bool = False) ->
         view.steps += counter[0]
 
 
-def _match(compiled: CompiledRule, view, bits: SentenceBits, counter: list, ends_only: bool = False) -> list:
+def _match(compiled: CompiledRule, view: SentenceView, bits: SentenceBits, counter: list, ends_only: bool = False) -> list:
     steps = compiled.steps
     reach = _starts(compiled.first, view, bits)
     if not reach:
@@ -664,7 +679,7 @@ def _span_results(rule: Rule, bits: SentenceBits, pairs: list, ends_only: bool) 
             for start, ends in pairs for span in (bits.span(start, end) for end in ends_descending(ends))]
 
 
-def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
+def _lane_ends(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int] | None, starts: int,
                counter: list) -> list[tuple[int, int]]:
     """Every start's match ends (a bit set: the LAYER_LIMIT longest), in lane passes of LANES starts.
 
@@ -676,6 +691,14 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
         return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
+    for chunk in lane_chunks(starts):
+        out.extend(_lane_pass(steps, view, bits, feasible, chunk, counter))
+    return out
+
+
+def lane_chunks(starts: int) -> list[int]:
+    """The bit set ``starts`` cut into bit sets of at most LANES positions, lowest first."""
+    out = []
     while starts:
         chunk = 0
         for _ in range(LANES):
@@ -684,11 +707,11 @@ def _lane_ends(steps, view, bits: SentenceBits, feasible: list[int] | None, star
             low = starts & -starts
             chunk |= low
             starts ^= low
-        out.extend(_lane_pass(steps, view, bits, feasible, chunk, counter))
+        out.append(chunk)
     return out
 
 
-def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, starts: int,
+def _lane_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int] | None, starts: int,
                counter: list) -> list[tuple[int, int]]:
     """Every start's match ends (a bit set: the LAYER_LIMIT longest), all ``starts`` in one pass.
 
@@ -746,7 +769,7 @@ def _lane_pass(steps, view, bits: SentenceBits, feasible: list[int] | None, star
     return out
 
 
-def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int,
+def _lane_forward(step: Step, view: SentenceView, bits: SentenceBits, reach: int, lanes: int, width: int,
                   nonempty: bool = False) -> int:
     """``_forward`` on lanes (see ``_lane_ends``)."""
     kind = step.kind
@@ -777,7 +800,7 @@ def _lane_forward(step: Step, view, bits: SentenceBits, reach: int, lanes: int, 
     return out
 
 
-def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
+def _lane_layer(view: SentenceView, name: str, hits: int, width: int, nonempty: bool) -> int:
     """Lanes after one span of (computed) layer ``name`` from the lane positions ``hits``."""
     table = view.layer_bits[name] if hits else _NONE
     out = 0
@@ -791,7 +814,7 @@ def _lane_layer(view, name: str, hits: int, width: int, nonempty: bool) -> int:
     return out
 
 
-def _lane_advance(step: Step, view, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
+def _lane_advance(step: Step, view: SentenceView, bits: SentenceBits, reach: int, lanes: int, width: int, counter: list) -> int:
     """``_advance`` on lanes (see ``_lane_ends``)."""
     op = step.op   # as in ``_advance``
     if op == "":

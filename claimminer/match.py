@@ -22,6 +22,7 @@ from claimminer.matchcore import STEP_BUDGET, Budget, Match, ends_descending, or
 from claimminer.patterns import CLAUSE_BREAKS, SENTENCE_FINAL, shape_mask
 from claimminer.rulebook import REGEX_TIMEOUT, Rule, Rulebook
 from claimminer.spans import Span, Token
+from claimminer.tokenbits import SentenceBits
 
 __all__ = ["Match", "RuleTimeout", "SentenceView", "STEP_BUDGET", "match_rule", "run_rules"]
 
@@ -54,12 +55,13 @@ class SentenceView:
     _rest: dict = field(default_factory=dict)
     timer: dict | None = None      # rule id -> seconds, when the caller wants per-rule costs
     steps: int = 0                 # matcher steps spent on this sentence (work, for linear-time checks)
+    rest_work: int = 0             # tokens scanned to build REST tables (work, for linear-time checks)
     layer_bits: dict[str, dict[int, int]] = field(default_factory=dict)  # layer -> start -> bit set of ends
     layer_starts: dict[str, int] = field(default_factory=dict)           # layer -> bit set of its starts
     # layer -> start -> bit set of ends registered by ``add_layer_ends`` whose spans are not made yet
     pending: dict[str, dict[int, int]] = field(default_factory=dict)
-    bits: object = None            # the fast engine's bit columns (tokenbits.SentenceBits), built on first use
-    program: object = None         # the rule book compiled for the fast engine (None: reference engine)
+    bits: SentenceBits | None = None   # the fast engine's bit columns, built on first use
+    program: bitmatch.Program | None = None  # the rule book compiled for the fast engine (None: reference engine)
     keep_layer_matches: bool = True  # False: layers register spans only (extraction never reads layer matches)
     _starts: list[int] | None = None  # token start offsets, made on first use (``token_starts``)
 
@@ -94,7 +96,7 @@ class SentenceView:
             if not ends:
                 return None
             end = ends.bit_length() - 1
-            return end, self.bits.span(first, end)
+            return end, self.columns().span(first, end)
         for end, span in self.layer_spans(name, first):
             if allowed >> end & 1:
                 return end, span
@@ -110,7 +112,8 @@ class SentenceView:
         if starts is None:
             starts = self.layers[name] = {}
         items = starts.get(first)
-        made = [(last, self.bits.span(first, last)) for last in ends_descending(ends)]
+        columns = self.columns()
+        made = [(last, columns.span(first, last)) for last in ends_descending(ends)]
         if items is None:
             starts[first] = made   # strictly decreasing ends: already in layer order
             return
@@ -127,9 +130,10 @@ class SentenceView:
                 rules = [rule for rule, required in program.producers.get(name, ()) if not required & ~present]
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
-            spans_only = program is not None and not self.keep_layer_matches
+            # The fast engine's compiled rules, when span-only layer rules may skip their matches.
+            fast = program.compiled if program is not None and not self.keep_layer_matches else None
             for rule in rules:
-                if spans_only and program.compiled[rule.id].spans_only:
+                if fast is not None and fast[rule.id].spans_only:
                     # Span-only layer rules: register token spans, no match objects.
                     pairs = _guarded(rule, self, self.timeouts, True)
                     if pairs:
@@ -152,6 +156,12 @@ class SentenceView:
         if starts is None:
             starts = self._starts = [t.start for t in self.tokens]
         return starts
+
+    def columns(self) -> SentenceBits:
+        """The fast engine's bit columns, which it builds before any layer span is registered."""
+        bits = self.bits
+        assert bits is not None, "layer spans are made by the fast engine only"
+        return bits
 
     def annotate(self, word_masks: dict[str, int]) -> None:
         """The reference engine's per-token bit sets and word set (the fast engine has its own columns)."""
@@ -182,6 +192,7 @@ class SentenceView:
             prev = trimmed[end - 1] if tokens[end - 1].norm in SENTENCE_FINAL and not quoted[end - 1] else end
             trimmed[end] = prev
         self._rest[kind] = (ends, trimmed)
+        self.rest_work += n
         return ends, trimmed
 
     def add_layer_span(self, name: str, first: int, last: int, span: Span) -> None:
@@ -214,11 +225,9 @@ class SentenceView:
         bits = self.layer_bits.get(name)
         if bits is None:
             bits = self.layer_bits[name] = {}
+        pending = self.pending.get(name)   # made only with the layer's bit sets: absent when they were
+        if pending is None:
             pending = self.pending[name] = {}
-        else:
-            pending = self.pending.get(name)
-            if pending is None:
-                pending = self.pending[name] = {}
         bits[first] = bits.get(first, 0) | ends
         pending[first] = pending.get(first, 0) | ends
         self.layer_starts[name] = self.layer_starts.get(name, 0) | (1 << first)

@@ -8,11 +8,18 @@ successful match into a ``Match``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional, cast
 
 from claimminer.rulebook import Rule
 from claimminer.spans import Span
 
 STEP_BUDGET = 50_000  # matcher steps per rule and sentence
+
+# A lexicon hit: (lexicon name, matched text).
+Hit = Optional[tuple[str, str]]
+# A capture chain: (capture name, span, lexicon hit, the chain before it); None when empty.
+# The link to the chain before is typed ``object``: mypyc cannot compile a recursive type alias.
+Chain = Optional[tuple[Optional[str], Span, Hit, object]]
 
 
 class Budget(Exception):
@@ -34,6 +41,9 @@ class Match:
 
 
 _new = object.__new__
+# Compiled by mypyc, Match is a native class: no instance dictionary, and its own constructor
+# is the fast way to make one.
+_NATIVE = "__dict__" not in vars(Match)
 
 
 def new_match(rule: Rule, captures: tuple, span: Span, lexicon_hits: tuple = ()) -> Match:
@@ -44,6 +54,8 @@ def new_match(rule: Rule, captures: tuple, span: Span, lexicon_hits: tuple = ())
     is one), so they fill the instance dictionary directly. The result is the same object:
     equal, hashable and printed as one made by ``Match(...)``.
     """
+    if _NATIVE:
+        return Match(rule, captures, span, lexicon_hits)
     match = _new(Match)
     fields = match.__dict__
     fields["rule"] = rule
@@ -63,22 +75,22 @@ def ends_descending(ends: int) -> list[int]:
     return out
 
 
-def extend(chain, capture: str | None, span: Span | None, hit):
+def extend(chain: Chain, capture: str | None, span: Span | None, hit: Hit) -> Chain:
     """The chain with one more consumed element (elements without capture or lexicon hit leave no trace)."""
     if span is None or (capture is None and hit is None):
         return chain
     return (capture, span, hit, chain)
 
 
-def unchain(chain) -> tuple[dict[str, Span], list, list[Span]]:
+def unchain(chain: Chain) -> tuple[dict[str, Span], list[tuple[str, str]], list[Span]]:
     """Captures (joined per name), lexicon hits and consumed spans, in pattern order."""
     captures: dict[str, Span] = {}
-    hits: list = []
+    hits: list[tuple[str, str]] = []
     spans: list[Span] = []
-    items = []
+    items: list[tuple[Optional[str], Span, Hit]] = []
     while chain is not None:
-        items.append(chain[:3])
-        chain = chain[3]
+        items.append((chain[0], chain[1], chain[2]))
+        chain = cast(Chain, chain[3])
     for name, span, hit in reversed(items):
         spans.append(span)
         if hit is not None:
@@ -89,7 +101,7 @@ def unchain(chain) -> tuple[dict[str, Span], list, list[Span]]:
     return captures, hits, spans
 
 
-def build_match(rule: Rule, chain) -> Match | None:
+def build_match(rule: Rule, chain: Chain) -> Match | None:
     """A Match from a successful chain: captures joined per name, the whole span, lexicon hits."""
     captures, hits, spans = unchain(chain)
     if not spans:

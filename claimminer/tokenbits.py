@@ -12,7 +12,7 @@ computed on first use and kept for the sentence.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
 from claimminer.spans import Span, Token
@@ -28,7 +28,8 @@ class FeatureTable:
         self.size = 0
         self.by_lower: dict[str, list[int]] = {}
         self.by_norm: dict[str, list[int]] = {}
-        self.regexes: list[tuple[str, object, int]] = []    # REGEX tests: (attribute, compiled pattern, feature)
+        # REGEX tests: (attribute, compiled pattern, feature); ``regex`` ships no type information
+        self.regexes: list[tuple[str, Any, int]] = []
         self.lexicon_feature: dict[int, int] = {}           # lexicon bit -> feature
         for lexicon in lexicons.values():
             if lexicon.bit:
@@ -109,10 +110,12 @@ class FeatureTable:
         if feature is None:
             feature = self.test_feature[key] = self._new()
             index = self.by_lower if test.attr == "lower" else self.by_norm
-            if kind == "eq":
-                index.setdefault(test.value, []).append(feature)
-            else:
-                for word in test.value:
+            value = test.value
+            if isinstance(value, str):     # eq: one word
+                index.setdefault(value, []).append(feature)
+            else:                          # in / not_in: a set of words
+                assert isinstance(value, frozenset), test
+                for word in value:
                     index.setdefault(word, []).append(feature)
         return feature
 
