@@ -18,14 +18,14 @@ export CLAIMMINER_SHARED_DATA ?= $(abspath $(DATA))
 NATIVE_SRC := claimminer/tokenbits.py claimminer/matchcore.py claimminer/bitmatch.py claimminer/match.py
 NATIVE     := $(VENV)/.native
 
-$(STAMP): requirements.lock setup.cfg setup.py
+# The pinned dependencies, then the package itself (editable; compiled once, here).
+$(STAMP): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP) && touch $(NATIVE)
+	touch $(STAMP)
 
-$(NATIVE): $(STAMP) $(NATIVE_SRC)
+$(NATIVE): $(STAMP) setup.cfg setup.py $(NATIVE_SRC)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(NATIVE)
 
