@@ -22,6 +22,7 @@ _TOKEN = regex.compile(
     | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
     | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st
     | '(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)(?!\p{L})  # possessive 's and the clitics of they're, I've, we'll, I'd, I'm
+    | \p{Lu}[\p{L}\p{M}\p{N}]*(?:/\p{Lu}[\p{L}\p{M}\p{N}]*)+(?![\p{L}\p{N}])  # CNN/ORC, Times/CBS: joint names (polls)
     | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?!(?:[sSdDmM]|re|RE|ve|VE|ll|LL)(?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't
     | -+                                         # dash runs
     | \S                                         # any other single character

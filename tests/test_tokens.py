@@ -55,3 +55,9 @@ def test_clitics_are_their_own_tokens() -> None:
     norms = [t.norm for t in tokenize("They're saying I'd go, we'll see, I'm told, you've heard, don't ask O'Donnell")]
     assert norms == ["They", "'re", "saying", "I", "'d", "go", ",", "we", "'ll", "see", ",", "I", "'m", "told", ",",
                      "you", "'ve", "heard", ",", "don't", "ask", "O'Donnell"]
+
+
+def test_joint_names_with_a_slash_are_one_token() -> None:
+    # "A CNN/ORC poll" gave the source "ORC poll": the noun-phrase layers do not cross "/".
+    assert [t.norm for t in tokenize("A CNN/ORC poll, and/or 9/11")] == ["A", "CNN/ORC", "poll", ",", "and", "/",
+                                                                         "or", "9/11"]
