@@ -240,6 +240,34 @@ def trim_relative_sources(text: str, claims: list[Claim]) -> list[Claim]:
     return out
 
 
+_LIST_GOES_ON = re.compile(r"(?:including|such as|like|and|or|who|which)\b", re.IGNORECASE)
+
+
+def trim_intro_from_sources(text: str, claims: list[Claim], openers: frozenset[str]) -> list[Claim]:
+    """Drop an introductory phrase that a source swallowed as an apposition.
+
+    "At his cookout, the band leader called ...": the noun-phrase layers read "his
+    cookout, the band leader" as a name and its apposition. When the source follows
+    the preposition that opens the sentence (``openers``: "At", "In July") and holds a
+    comma, the source is what comes after the comma, unless that
+    goes on with the same noun phrase ("As many experts, including Mr. Goldberg, ...").
+    """
+    out = []
+    for claim in claims:
+        source = claim.role("source")
+        if claim.kind == "attribution" and source is not None and claim.sentence.start <= source.start:
+            head = text[claim.sentence.start:source.start].split()
+            comma = text.find(", ", source.start, source.end)
+            if len(head) == 1 and head[0].lower() in openers and comma != -1:
+                start = comma + 2
+                while start < source.end and text[start].isspace():
+                    start += 1
+                if start < source.end and not _LIST_GOES_ON.match(text, start):
+                    claim = _replace_role(claim, "source", Span(start, source.end))
+        out.append(claim)
+    return out
+
+
 def _opens_clause(text: str, claim: Claim, priority: dict[str, int], min_priority: int) -> bool:
     """Whether the claim reads SOURCE CUE CONTENT as a clause of its own.
 

@@ -32,6 +32,7 @@ class Resources:
     speaker_words: speakers.SpeakerWords
     rule_priority: dict[str, int] = field(default_factory=dict)   # "ID@VERSION" -> priority
     saying_participles: frozenset[str] = frozenset()              # "adding", "saying": cut a content
+    intro_prepositions: frozenset[str] = frozenset()              # "At", "In": open a sentence's introduction
 
     @classmethod
     def from_rulebook(cls, book: Rulebook) -> "Resources":
@@ -39,7 +40,11 @@ class Resources:
                    LayoutCues.from_mapping(book.config.get("layout", {})),
                    speakers.SpeakerWords.from_lexicons(book.lexicons),
                    {rule.ref: rule.priority for rule in book.rules},
-                   frozenset(book.lexicons["participle_cues"].words) if "participle_cues" in book.lexicons else frozenset())
+                   _words(book, "participle_cues"), _words(book, "adverbial_prepositions"))
+
+
+def _words(book: Rulebook, lexicon: str) -> frozenset[str]:
+    return frozenset(book.lexicons[lexicon].words) if lexicon in book.lexicons else frozenset()
 
 
 @dataclass
@@ -129,6 +134,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims = discourse.drop_nested_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.trim_relative_sources(doc.text, claims)
+    claims = discourse.trim_intro_from_sources(doc.text, claims, res.intro_prepositions)
     claims.sort(key=_claim_order)
     ids = _claim_ids(claims)
     names = speakers.resolve(doc.text, claims, res.speaker_words)

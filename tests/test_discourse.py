@@ -138,6 +138,19 @@ def test_a_source_ends_before_a_relative_clause_that_is_a_claim(res) -> None:
     assert sources == ["who", "Barkley"]
 
 
+@pytest.mark.parametrize("text, source", [
+    # The object of an opening preposition is no apposition of the source.
+    ("At his cookout, the band leader called the mayor a friend.", "the band leader"),
+    ("In July, the NAACP said the plan would fail.", "the NAACP"),
+    # The subject of an "as" clause stays whole.
+    ("As Steven Rosen, a tax lawyer, recently put it, the plan fails.", "Steven Rosen, a tax lawyer"),
+])
+def test_an_opening_prepositional_phrase_is_not_part_of_the_source(res, text: str, source: str) -> None:
+    result = extract_document(Document("t", text, ""), res)
+    sources = [text[c.role("source").start:c.role("source").end] for c in result.claims if c.kind == "attribution"]
+    assert sources[:1] == [source]
+
+
 def test_a_relative_clause_without_a_claim_stays_in_the_source(res) -> None:
     text = "Roy Hermann, who caucused for Sanders, said the vote was close."
     result = extract_document(Document("t", text, ""), res)
