@@ -21,6 +21,7 @@ ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
 _APPOSITION = regex.compile(r"\s*[,(]")   # where an apposition or parenthetical starts
 _COORDINATION = regex.compile(r"\s(?:and|or|&)\s")
+_POSSESSIVE_END = regex.compile(r"\s*['\u2019]s?$")
 # When no rule set is given (tests, library use): a few role words and organisation heads.
 DEFAULT_ROLE_WORDS = frozenset("president prime minister secretary senator governor general leader mayor chief "
                                "spokesman spokeswoman director chairman mr mrs ms dr gen sen rep".split())
@@ -148,7 +149,7 @@ def resolve(text: str, claims: Sequence[Claim], lists: SpeakerWords | None = Non
         if role is None:
             names[index] = None
             continue
-        mention = text[role.start:role.end]
+        mention = _POSSESSIVE_END.sub("", text[role.start:role.end])   # "Whitcomb's claim": Whitcomb
         lowered = mention.lower()
         if lowered in PRONOUNS_PERSON:
             names[index] = last_person or mention

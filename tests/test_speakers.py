@@ -40,6 +40,12 @@ def test_coordinated_names_stay_whole_and_plural() -> None:
     assert resolve(text, claims) == ["Obama and Clinton", "Obama and Clinton", "Jeb Bush and his aides"]
 
 
+def test_a_possessive_source_names_its_owner() -> None:
+    text = "Senator Ann Whitcomb spoke. Aides rejected Whitcomb's claim that the deal was dead."
+    claims = [_attribution(text, "Senator Ann Whitcomb"), _attribution(text, "Whitcomb's")]
+    assert resolve(text, claims) == ["Ann Whitcomb", "Ann Whitcomb"]
+
+
 def test_other_sources_lose_their_article() -> None:
     text = "A joint statement said so. The Kremlin has ruled it out."
     claims = [_attribution(text, "A joint statement"), _attribution(text, "The Kremlin")]
