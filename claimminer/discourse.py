@@ -480,6 +480,7 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     by_cue = sorted(range(len(candidates)), key=lambda k: candidates[k][1].start)
     cue_starts = [candidates[k][1].start for k in by_cue]
     dropped: set[int] = set()
+    cut_at: dict[int, int] = {}   # outer claim -> new content end, before a relative clause of its own
     # Outer claims are visited widest content first so a chain a > b > c keeps a only.
     for o in sorted(range(len(candidates)), key=lambda k: (-len(candidates[k][2]), candidates[k][2].start)):
         if o in dropped:
@@ -491,6 +492,12 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
             inner, _, inner_content = candidates[i]
             if i == o or i in dropped or inner_content == content or not _inside(inner, content):
                 continue  # one content with two cues is not nesting
+            end = _before_relative_clause(text, inner, content) if inner.attr("clause") == "relative" else None
+            if end is not None:
+                # "Cruz endorsed Trump, who said he was honored": two claims; the first ends at "Trump".
+                cut_at[o] = end
+                content = Span(content.start, end)
+                continue
             if (priority[outer.rule] < priority[inner.rule] and not _relative_source(text, inner)
                     and outer.attr("turn") != "paragraph"):   # a speaker's turn holds all it says
                 dropped.add(o)
@@ -510,4 +517,18 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
         if j and furthest[j - 1] >= cue.end and candidates[k][0].attr("clause") != "relative":
             dropped.add(k)
     gone = {id(candidates[k][0]) for k in dropped}
-    return [c for c in claims if id(c) not in gone]
+    shortened = {id(candidates[k][0]): end for k, end in cut_at.items() if k not in dropped}
+    return [_replace_content(c, Span(c.role("content").start, shortened[id(c)])) if id(c) in shortened else c
+            for c in claims if id(c) not in gone]
+
+
+def _before_relative_clause(text: str, inner: Claim, content: Span) -> int | None:
+    """Where ``content`` ends when ``inner`` is a relative clause inside it (", who said ...").
+
+    None when the relative pronoun opens the content, or nothing is left before it.
+    """
+    source = inner.role("source")
+    if source is None or not _relative_source(text, inner) or source.start <= content.start:
+        return None
+    end = content.start + len(text[content.start:source.start].rstrip(" ,\u2013\u2014-"))
+    return end if end > content.start else None

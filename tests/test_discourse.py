@@ -183,6 +183,9 @@ def test_a_cue_inside_the_next_quoted_paragraph_does_not_stop_the_speaker(res) -
 
 # Each case: a text and the (cue, content) pairs it must give; the id says what is checked.
 ATTRIBUTION_CASES = [
+    pytest.param("Ted Cruz endorsed Trump, who said he was honored.",
+                 [("endorsed", "Trump"), ("said", "he was honored")],
+                 id="a_relative_clause_with_its_own_cue_ends_the_content_before_it"),
     # A regression: "X claims that “A. B?”" gave the content “A. only.
     pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d",
                  [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")],
