@@ -247,18 +247,20 @@ def trim_intro_from_sources(text: str, claims: list[Claim], openers: frozenset[s
     """Drop an introductory phrase that a source swallowed as an apposition.
 
     "At his cookout, the band leader called ...": the noun-phrase layers read "his
-    cookout, the band leader" as a name and its apposition. When the source follows
-    the preposition that opens the sentence (``openers``: "At", "In July") and holds a
-    comma, the source is what comes after the comma, unless that
-    goes on with the same noun phrase ("As many experts, including Mr. Goldberg, ...").
+    cookout, the band leader" as a name and its apposition. When the sentence opens
+    with a preposition (``openers``) and no comma comes before the source ("At his
+    cookout, ...", "In a statement announcing the pick, ..."), a source holding a comma
+    is what comes after it, unless that goes on with the same noun phrase ("..., including
+    Mr. Goldberg").
     """
     out = []
     for claim in claims:
         source = claim.role("source")
         if claim.kind == "attribution" and source is not None and claim.sentence.start <= source.start:
-            head = text[claim.sentence.start:source.start].split()
+            before = text[claim.sentence.start:source.start]
+            head = before.split()
             comma = text.find(", ", source.start, source.end)
-            if len(head) == 1 and head[0].lower() in openers and comma != -1:
+            if head and head[0].lower() in openers and "," not in before and comma != -1:
                 start = comma + 2
                 while start < source.end and text[start].isspace():
                     start += 1

@@ -142,6 +142,7 @@ def test_a_source_ends_before_a_relative_clause_that_is_a_claim(res) -> None:
     # The object of an opening preposition is no apposition of the source.
     ("At his cookout, the band leader called the mayor a friend.", "the band leader"),
     ("In July, the NAACP said the plan would fail.", "the NAACP"),
+    ("In a statement announcing the pick, the union called Clinton a champion.", "the union"),
     # The subject of an "as" clause stays whole.
     ("As Steven Rosen, a tax lawyer, recently put it, the plan fails.", "Steven Rosen, a tax lawyer"),
 ])
