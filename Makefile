@@ -15,7 +15,7 @@ export CLAIMMINER_SHARED_DATA ?= $(abspath $(DATA))
 
 # The modules setup.py compiles with mypyc (its COMPILED list). Editing one rebuilds the
 # extensions: a C extension is imported before its .py, so a stale one would hide the edit.
-NATIVE_SRC := claimminer/tokenbits.py claimminer/matchcore.py claimminer/bitmatch.py claimminer/match.py
+NATIVE_SRC := claimminer/tokenbits.py claimminer/matchcore.py claimminer/bitmatch.py claimminer/match.py claimminer/featcore.py
 NATIVE     := $(VENV)/.native
 
 # The pinned dependencies, then the package itself (editable; compiled once, here).

@@ -1,6 +1,6 @@
 """Build script; the package's metadata lives in setup.cfg.
 
-The rule stage's hottest modules (``COMPILED``) are compiled to C extensions with mypyc
+The hottest modules (``COMPILED``: the rule stage's, and the sentence-type features') are compiled to C extensions with mypyc
 when it is importable (``make`` installs it from requirements.lock): the same source,
 several times faster. Without mypyc, or with ``CLAIMMINER_NO_COMPILE=1``, the package is
 pure Python and behaves the same. mypyc's type checking is configured in setup.cfg ([mypy]).
@@ -11,7 +11,8 @@ from pathlib import Path
 from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
-COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py", "claimminer/match.py"]
+COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py", "claimminer/match.py",
+            "claimminer/featcore.py"]
 
 
 def _remove_stale_extensions(keep: set[str] = frozenset()) -> None:

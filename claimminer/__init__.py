@@ -6,7 +6,7 @@ __version__ = "0.1.0"
 def compiled_modules() -> list[str]:
     """The package's modules that run as C extensions built by mypyc at install (see setup.py);
     empty for a pure-Python install. Outputs are the same either way."""
-    return [name for name in ("tokenbits", "matchcore", "bitmatch", "match")
+    return [name for name in ("tokenbits", "matchcore", "bitmatch", "match", "featcore")
             if module_origin(name).endswith((".so", ".pyd"))]
 
 

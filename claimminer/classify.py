@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.calibration import CalibratedClassifierCV, _CalibratedClassifier, _SigmoidCalibration
 from sklearn.svm import LinearSVC
 
-from claimminer import __version__, features
+from claimminer import __version__, featcore, features
 from claimminer.features import (DATA_DIR, article_rows, article_text, data_files, is_test,  # noqa: F401
                                  labelled_rows, load_labelled, result_rows)
 from claimminer.normalize import normalize
@@ -35,7 +35,11 @@ from claimminer.pipeline import DocumentResult, Resources, extract_document
 from claimminer.spans import Document
 
 TYPES = ("commitment", "factual", "evaluation", "boilerplate")
+# The code that defines the model's features and arithmetic, hashed into its cache key. The
+# ``.py`` sources by path: featcore's ``__file__`` may name its compiled extension instead.
+FEATURE_SOURCES = tuple(Path(__file__).resolve().parent / name for name in ("features.py", "featcore.py", "classify.py"))
 FORMAT = "claimminer-sentence-types/1"
+WORD_CACHE_LIMIT = 500_000   # words whose char n-gram indices a scorer keeps (it lives for one run)
 SEED = 0
 
 
@@ -206,8 +210,8 @@ def model_key(res: Resources) -> str:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for part in (__version__, sklearn.__version__, res.rulebook.fingerprint()):
         digest.update(part.encode() + b"\0")
-    for source in (features.__file__, __file__):
-        digest.update(Path(source).read_bytes())
+    for source in FEATURE_SOURCES:
+        digest.update(source.read_bytes())
     return digest.hexdigest()
 
 
@@ -254,35 +258,22 @@ class FastScorer:
         sig = [rep.calibrators[0]] + [typ.calibrators[i] for i in order]
         self.sig_a = np.array([c.a_ for c in sig])
         self.sig_b = np.array([c.b_ for c in sig])
-        self.word_cache: dict[str, list[int]] = {}
-
-    def _char_indices(self, text: str) -> list[int]:
-        """Vocabulary indices of the char n-grams of ``text``, word by word (cached per word)."""
-        out: list[int] = []
-        cache, get = self.word_cache, self.char_vocab.get
-        for word in text.lower().split():
-            hit = cache.get(word)
-            if hit is None:
-                hit = [i for i in map(get, features.word_char_grams(word)) if i is not None]
-                if len(cache) < 500_000:   # bounded: a scorer lives for one run
-                    cache[word] = hit
-            out += hit
-        return out
+        self.word_cache: dict[str, bytes] = {}   # word -> its packed char n-gram indices
 
     @staticmethod
-    def _tfidf(n: int, counts: list[int], cols: list[int], idf: np.ndarray) -> tuple[np.ndarray, ...]:
+    def _tfidf(n: int, counts: list[int], cols: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, ...]:
         """One tf-idf block as (row, column, value), rows then columns ascending.
 
-        ``counts[r]`` entries of ``cols`` belong to row ``r``. Sublinear tf times idf,
+        ``counts[r]`` entries of ``cols`` (int64) belong to row ``r``. Sublinear tf times idf,
         unit length per row: TfidfTransformer's formula, with its float operations in
         its order (the sums of squares run over each row's columns in ascending order).
         """
-        if not cols:
+        if not len(cols):
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
         size = len(idf)
         rows = np.repeat(np.arange(n, dtype=np.int64), counts)
-        keys, tf = np.unique(rows * size + np.asarray(cols, dtype=np.int64), return_counts=True)
+        keys, tf = np.unique(rows * size + cols, return_counts=True)
         r, c = keys // size, keys % size
         values = (1.0 + np.log(tf)) * idf[c]
         norms = np.sqrt(np.bincount(r, weights=values * values, minlength=n))
@@ -296,31 +287,15 @@ class FastScorer:
         features in ``row_features`` order: the order in which the decisions add them up.
         """
         n = len(rows)
-        w_cols: list[int] = []
-        c_cols: list[int] = []
-        w_counts, c_counts = [0] * n, [0] * n
-        r_rows, r_cols, r_vals = [], [], []
-        word_get, row_get = self.word_vocab.get, self.row_vocab.get
-        for r, row in enumerate(rows):
-            text = row["text"]
-            grams = features.word_grams(text)
-            before = len(w_cols)
-            w_cols += [i for i in map(word_get, grams) if i is not None]
-            w_counts[r] = len(w_cols) - before
-            before = len(c_cols)
-            c_cols += self._char_indices(text)
-            c_counts[r] = len(c_cols) - before
-            for key, value in features.row_features(dict(row, grams=grams)).items():
-                index = row_get(key)
-                if index is not None:
-                    r_rows.append(r)
-                    r_cols.append(index)
-                    r_vals.append(value)
-        wr, wc, wv = self._tfidf(n, w_counts, w_cols, self.word_idf)
-        cr, cc, cv = self._tfidf(n, c_counts, c_cols, self.char_idf)
-        row_of = np.concatenate([wr, cr, np.asarray(r_rows, dtype=np.int64)])
-        cols = np.concatenate([wc, cc + self.char_offset, np.asarray(r_cols, dtype=np.int64) + self.row_offset])
-        values = np.concatenate([wv, cv, np.asarray(r_vals, dtype=np.float64)])
+        got = featcore.document_columns(rows, self.word_vocab, self.char_vocab, self.row_vocab, self.word_cache,
+                                        WORD_CACHE_LIMIT, features.LEX_KEYS)
+        # the char block arrives packed: read in place, no conversion per integer
+        char_cols = np.frombuffer(got.char_cols, dtype=np.int64)
+        wr, wc, wv = self._tfidf(n, got.word_counts, np.asarray(got.word_cols, dtype=np.int64), self.word_idf)
+        cr, cc, cv = self._tfidf(n, got.char_counts, char_cols, self.char_idf)
+        row_of = np.concatenate([wr, cr, np.asarray(got.row_rows, dtype=np.int64)])
+        cols = np.concatenate([wc, cc + self.char_offset, np.asarray(got.row_cols, dtype=np.int64) + self.row_offset])
+        values = np.concatenate([wv, cv, np.asarray(got.row_vals, dtype=np.float64)])
         order = np.argsort(row_of, kind="stable")   # stable: each row keeps the block order above
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(row_of, minlength=n), out=indptr[1:])

@@ -12,17 +12,17 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-import math
-import re
 from pathlib import Path
 from typing import Iterable
 
-import regex
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from claimminer import featcore
+# The per-sentence code lives in featcore (compiled with mypyc); these names are kept for callers.
+from claimminer.featcore import char_grams, first_person, word_char_grams, word_grams  # noqa: F401
 from claimminer.normalize import normalize
 from claimminer.pipeline import DocumentResult, Resources, extract_document
 from claimminer.spans import Claim, Document, Span
@@ -30,43 +30,7 @@ from claimminer.spans import Claim, Document, Span
 DATA_DIR = Path(__file__).resolve().parent / "data" / "sentence_types"
 LEXICON_PATH = Path(__file__).resolve().parent / "data" / "lexicons" / "evaluative.txt"
 
-# stdlib ``re`` for the hot checks: scoring runs them on every sentence and must stay cheap
-_DIGIT = re.compile(r"\d")
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_QUOTES = "\"“”«»„"
-_CURRENCY = "$€£¥"
-_PERCENT_WORDS = frozenset({"percent", "per cent", "percentage"})
-_MONEY_WORDS = frozenset({"euro", "euros", "dollar", "dollars", "pound", "pounds", "franc", "francs",
-                          "billion", "million", "bn", "m"})
-_TAIL_SPEAKER = regex.compile(r":\s*[\p{Lu}][\p{L}'’. -]{1,40}$")
-_LABEL_SPEAKER = regex.compile(r"^[\p{Lu}][\p{L}'’. -]{1,30}:\s")
-_TOKEN = re.compile(r"\w+|[\"“”?%$€£:]")
-# cue words and bigrams, checked against the sentence's word_grams set (regexes were too slow)
-_CUES = {name: frozenset(words.split("|")) for name, words in {
-    "first_person": "i|we|our|my",   # "us" is checked with its case: "US" is the country
-    "future": "will|would|shall|ll|must|pledged|promised|vowed|agreed|plans to|intends to|set to|due to",
-    "hedge": "could|might|may|likely|unlikely|expected|should|seems|appears",
-    "pledge": "pledged|pledge|promised|promise|vowed|vow|committed|commit|undertook|guaranteed",
-    "agree": "agreed|signed|approved|accepted|decided",
-    "plan": "plan|plans|planned|intends|intend|aims|aim|is to|are to|set to|due to|going to",
-    "oblige": "must|required|has to|have to|obliged|obligation",
-    "pending": "yet to|still has|still have|still must|still needs",
-    "negation": "not|n't|no|never|refused|refuses|rule out|ruled out|declined|declines",
-    "forecast": "expected|expects|likely|predicted|predicts|forecast|probably|could|might",
-    "we_will": "we will|i will|we ll|i ll|we shall|we are|we plan|we intend",
-    "readiness": "ready to|prepared to|willing to|open to",
-}.items()}
-_CUE_KEYS = tuple(("cue=" + name, cues) for name, cues in _CUES.items())   # feature names built once
-_US_PRONOUN = re.compile(r"\bus\b")   # lower-case only: "US officials" names the United States
-
-
-def first_person(text: str, grams: set[str]) -> bool:
-    """Whether the sentence speaks in the first person ("we", "our", "us"; not "the US")."""
-    return not _CUES["first_person"].isdisjoint(grams) or _us_pronoun(text, grams)
-
-
-def _us_pronoun(text: str, grams: set[str]) -> bool:
-    return "us" in grams and _US_PRONOUN.search(text) is not None
+_TOKEN = featcore.TOKEN
 
 
 def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, frozenset[str]]:
@@ -94,17 +58,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> dict[str, frozenset[str]]:
 _LEXICON = load_lexicon()
 # one binary feature per section: chosen by grouped dev CV over counts, a count of all
 # evaluative words, a variant for sentences with no attribution and a "scare quotes" mark
-_LEX_KEYS = tuple(("lex=" + name, words) for name, words in _LEXICON.items())
-_WILL_VERB = frozenset({"will", "would", "ll"})
-_HEAD_TO = regex.compile(r"^\P{Ll}?[^:]*?\bto\s+\p{Ll}+")
-
-
-def _ratio_bin(value: float, bins: int = 5) -> int:
-    return min(bins - 1, int(value * bins))
-
-
-def _log_bin(value: int) -> int:
-    return int(math.log2(1 + value))
+LEX_KEYS = tuple(("lex=" + name, words) for name, words in _LEXICON.items())
 
 
 def claim_facts(claims: Iterable[tuple[Claim, str]], span: Span) -> list[tuple[str, str, str, str]]:
@@ -143,74 +97,9 @@ def facts_by_span(claims: list[tuple[Claim, str]], spans: list[Span]) -> list[li
     return out
 
 
-def _text_marks(text: str, grams: set[str], feats: dict[str, float]) -> None:
-    """Numbers, money, years, capitalised words and quote marks; only true marks are added (0 is implied)."""
-    digits = len(_DIGIT.findall(text))
-    if digits:
-        feats["numbers"] = min(3, digits) / 3
-        if "%" in text or not grams.isdisjoint(_PERCENT_WORDS):
-            feats["percent"] = 1.0
-        if _YEAR.search(text):
-            feats["year"] = 1.0
-        if not grams.isdisjoint(_MONEY_WORDS) or any(c in text for c in _CURRENCY):
-            feats["money"] = 1.0
-    words = text.split()
-    caps = sum([w[:1].isupper() for w in words[1:]])
-    if caps:
-        feats["caps"] = min(4, caps) / 4
-    feats[f"len={_log_bin(len(words))}"] = 1.0
-    quotes = sum(map(text.count, _QUOTES))
-    if quotes:
-        feats["quote_marks"] = min(4, quotes) / 4
-        if text.lstrip()[:1] in _QUOTES:
-            feats["starts_quote"] = 1.0
-        if any(c in _QUOTES for c in text.rstrip()[-2:]):
-            feats["ends_quote"] = 1.0
-
-
-def row_features(row: dict) -> dict[str, float]:
+def row_features(row: featcore.Row) -> dict[str, float]:
     """Sparse named features of one sentence row (the pipeline side, not n-grams)."""
-    text = row["text"]
-    layout = row.get("layout", "body")
-    n = max(1, row.get("n", 1))
-    index = row.get("index", 0)
-    feats: dict[str, float] = {f"layout={layout}": 1.0, f"pos={_ratio_bin(index / n)}": 1.0}
-    if layout not in ("body", "headline"):
-        feats["boiler_layout"] = 1.0
-    if index == 0:
-        feats["first"] = 1.0
-    if index >= n - 3:
-        feats["last3"] = 1.0
-    if row.get("paragraph", 0) == 0:
-        feats["para0"] = 1.0
-    grams = set(row["grams"]) if "grams" in row else set(word_grams(text))
-    _text_marks(text, grams, feats)
-    stripped = text.rstrip()
-    feats["end=" + (stripped[-1] if stripped and stripped[-1] in ".?!:\"”" else "other")] = 1.0
-    if ":" in stripped:
-        if _TAIL_SPEAKER.search(stripped):
-            feats["tail_speaker"] = 1.0
-        if _LABEL_SPEAKER.match(text):
-            feats["label_speaker"] = 1.0
-        if layout == "headline" and _HEAD_TO.search(text):
-            feats["headline_to_verb"] = 1.0
-    for key, cues in _CUE_KEYS:
-        if not grams.isdisjoint(cues):
-            feats[key] = 1.0
-    if "cue=first_person" not in feats and _us_pronoun(text, grams):   # the word list came first, in the loop
-        feats["cue=first_person"] = 1.0
-    for key, words in _LEX_KEYS:   # evaluative language, one binary feature per lexicon section
-        if not words.isdisjoint(grams):
-            feats[key] = 1.0
-    facts = row.get("claims", ())
-    kinds = sorted({fact[0] for fact in facts})
-    for kind, rule_id, attr, word in facts:
-        feats[f"n_{kind}"] = feats.get(f"n_{kind}", 0.0) + 1.0
-        feats[f"{kind}:rule={rule_id}"] = 1.0
-        feats[f"{kind}:attr={attr}"] = 1.0
-        feats[f"{kind}:word={word}"] = 1.0
-    feats[f"{layout}:claims={'+'.join(kinds) or 'none'}"] = 1.0
-    return feats
+    return featcore.row_features(row, LEX_KEYS)
 
 
 class RowFeatures(BaseEstimator, TransformerMixin):
@@ -249,26 +138,9 @@ class LexicalFeatures(BaseEstimator, TransformerMixin):
             grams = set(word_grams(text))
             feats = {"question": float(text.rstrip().endswith("?")),
                      "first_person": float(first_person(text, grams))}
-            _text_marks(text, grams, feats)
+            featcore.text_marks(text, grams, feats)
             out.append(feats)
         return out
-
-
-def word_grams(text: str) -> list[str]:
-    """Lower-cased words and a few telling marks, plus word bigrams."""
-    tokens = _TOKEN.findall(text.lower())
-    return tokens + [a + " " + b for a, b in zip(tokens, tokens[1:])]
-
-
-def word_char_grams(word: str) -> list[str]:
-    """Character 3- to 5-grams of one lower-cased word padded with spaces."""
-    t = " " + word + " "
-    return [t[i:i + n] for n in (3, 4, 5) for i in range(len(t) - n + 1)]
-
-
-def char_grams(text: str) -> list[str]:
-    """Character n-grams word by word, so scoring can cache them per word."""
-    return [gram for word in text.lower().split() for gram in word_char_grams(word)]
 
 
 def _ngrams() -> list[tuple[str, Pipeline]]:

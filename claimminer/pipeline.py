@@ -13,7 +13,7 @@ from claimminer.layout import LayoutCues, classify_lines
 from claimminer.match import RuleTimeout, SentenceView, run_rules
 from claimminer.normalize import normalize
 from claimminer.quotes import Quote, find_quotes
-from claimminer.resolve import Resolved, resolve_conflicts, to_claim
+from claimminer.resolve import QuoteSpans, Resolved, resolve_conflicts, to_claim
 from claimminer.rulebook import Rulebook
 from claimminer.segment import SentenceSplitter
 from claimminer.spans import Block, Claim, Document, Sentence, Span
@@ -112,7 +112,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     norm = doc.norm
     sentences, blocks = segment_document(doc, res)
     quotes = find_quotes(doc.text, norm)
-    quote_spans = [Span(q.start, q.end) for q in quotes]
+    quote_spans = QuoteSpans([Span(q.start, q.end) for q in quotes])
     timeouts: list[RuleTimeout] = []
     resolved_all: list[tuple[Sentence, Resolved]] = []
     work = 0
