@@ -13,9 +13,9 @@ export CLAIMMINER_SHARED_DATA ?= $(abspath $(DATA))
 
 .PHONY: extract test rules-test eval bench train clean venv
 
-# The modules setup.py compiles with mypyc (its COMPILED list). Editing one rebuilds the
-# extensions: a C extension is imported before its .py, so a stale one would hide the edit.
-NATIVE_SRC := claimminer/tokenbits.py claimminer/matchcore.py claimminer/bitmatch.py claimminer/match.py claimminer/featcore.py
+# The modules setup.py compiles with mypyc (claimminer.COMPILED_MODULES). Editing one rebuilds
+# the extensions: a C extension is imported before its .py, so a stale one would hide the edit.
+NATIVE_SRC := $(patsubst %,claimminer/%.py,$(shell sed -n 's/^COMPILED_MODULES = (\(.*\))$$/\1/p' claimminer/__init__.py | tr -d '",'))
 NATIVE     := $(VENV)/.native
 
 # The pinned dependencies, then the package itself (editable; compiled once, here).

@@ -1,18 +1,29 @@
 """Build script; the package's metadata lives in setup.cfg.
 
-The hottest modules (``COMPILED``: the rule stage's, and the sentence-type features') are compiled to C extensions with mypyc
-when it is importable (``make`` installs it from requirements.lock): the same source,
+The hottest modules (``claimminer.COMPILED_MODULES``: the rule stage's, and the
+sentence-type features') are compiled to C extensions with mypyc when it is importable (``make`` installs it from requirements.lock): the same source,
 several times faster. Without mypyc, or with ``CLAIMMINER_NO_COMPILE=1``, the package is
 pure Python and behaves the same. mypyc's type checking is configured in setup.cfg ([mypy]).
 """
+import ast
 import os
 from pathlib import Path
 
 from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
-COMPILED = ["claimminer/tokenbits.py", "claimminer/matchcore.py", "claimminer/bitmatch.py", "claimminer/match.py",
-            "claimminer/featcore.py"]
+
+
+def _compiled_modules() -> tuple[str, ...]:
+    """``claimminer.COMPILED_MODULES``, read from the package source (nothing is imported at build time)."""
+    tree = ast.parse((HERE / "claimminer" / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "COMPILED_MODULES" for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    raise RuntimeError("claimminer/__init__.py defines no COMPILED_MODULES")
+
+
+COMPILED = [f"claimminer/{name}.py" for name in _compiled_modules()]
 
 
 def _remove_stale_extensions(keep: set[str] = frozenset()) -> None:

@@ -2,12 +2,15 @@
 
 __version__ = "0.1.0"
 
+# The modules mypyc compiles at install (setup.py reads this list, the Makefile too):
+# the rule stage's and the sentence-type features'. Outputs are the same either way.
+COMPILED_MODULES = ("tokenbits", "matchcore", "bitmatch", "match", "featcore")
+
 
 def compiled_modules() -> list[str]:
     """The package's modules that run as C extensions built by mypyc at install (see setup.py);
     empty for a pure-Python install. Outputs are the same either way."""
-    return [name for name in ("tokenbits", "matchcore", "bitmatch", "match", "featcore")
-            if module_origin(name).endswith((".so", ".pyd"))]
+    return [name for name in COMPILED_MODULES if module_origin(name).endswith((".so", ".pyd"))]
 
 
 def module_origin(name: str) -> str:
