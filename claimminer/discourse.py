@@ -19,6 +19,7 @@ import re
 from typing import Sequence
 
 from claimminer.quotes import Quote
+from claimminer.resolve import quote_type
 from claimminer.spans import Claim, Sentence, Span
 
 CONTINUATION_RULE = "builtin.quote-continuation@1"
@@ -374,7 +375,7 @@ def extend_turns(sentences: Sequence[Sentence], claims: list[Claim]) -> list[Cla
     return out
 
 
-def introduce_next_paragraph(sentences: Sequence[Sentence], claims: list[Claim],
+def introduce_next_paragraph(text: str, sentences: Sequence[Sentence], claims: list[Claim],
                              quotes: Sequence[Quote]) -> list[Claim]:
     """Give "SOURCE CUE:" at a paragraph's end (rule attribute ``introduces: next-paragraph``)
     the next paragraph as its content: the quotation that opens it (over several
@@ -401,10 +402,10 @@ def introduce_next_paragraph(sentences: Sequence[Sentence], claims: list[Claim],
                 end = quotes[q].end
             out.append(_replace_content(claim, Span(nxt.start, end)))
             continue
-        end = _paragraph_end(sentences, starts, nxt)
-        marked = any(quote.start < end and quote.end > nxt.start for quote in quotes[q:q + 1])
-        block = _replace_content(claim, Span(nxt.start, end))
-        out.append(_replace_attr(block, "quote", "mixed" if marked else "indirect"))
+        block = Span(nxt.start, _paragraph_end(sentences, starts, nxt))
+        # its quote class from its own marks, as a rule's "quote: auto" would give it
+        kind = quote_type(text, block, [Span(quote.start, quote.end) for quote in quotes[q:]])
+        out.append(_replace_attr(_replace_content(claim, block), "quote", kind))
     return out
 
 

@@ -129,7 +129,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.trim_subordinate_clauses(doc.text, claims, quotes)
     claims = discourse.extend_turns(sentences, claims)
-    claims = discourse.introduce_next_paragraph(sentences, claims, quotes)
+    claims = discourse.introduce_next_paragraph(doc.text, sentences, claims, quotes)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)
     claims = discourse.continue_quotations(sentences, claims, quotes)
     claims = discourse.drop_nested_attributions(doc.text, claims, res.rule_priority)
