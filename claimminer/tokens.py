@@ -3,8 +3,9 @@
 Possessive ``'s`` is its own token (``Macron`` ``'s`` ``office``) so that rules
 can see noun-phrase structure, and so are the clitics ``'re``, ``'ve``, ``'ll``,
 ``'d`` and ``'m`` (``they`` ``'re`` ``saying``), as in the Penn Treebank, so that
-the contracted auxiliaries of the lexicons match; ``don't`` stays whole; dotted acronyms (``U.S.``) and numbers with
-separators (``3,500``, ``4.5%``) stay whole.
+the contracted auxiliaries of the lexicons match. ``don't``, dotted acronyms
+(``U.S.``), web sites (``Factcheck.org``), joint names (``CNN/ORC``) and numbers
+with separators (``3,500``, ``4.5%``) stay whole.
 """
 from __future__ import annotations
 
