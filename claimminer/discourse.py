@@ -468,7 +468,9 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     lower priority (a stance verb such as "supporting" swallowing "have said
     ..."), in which case the outer one goes; but an inner claim whose source is a
     relative pronoun ("..., who backed X") describes someone inside the content
-    and never displaces the outer claim. An inner attribution whose source
+    and never displaces the outer claim. An inner claim that opens a relative
+    clause of a ``clause: relative`` rule, or a subordinate clause ("after Z said
+    W"), ends the outer content before that clause, and both are kept. An inner attribution whose source
     lies outside ("X defended the plan, saying ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
     never dropped. A claim whose cue lies inside another claim's source (a
@@ -496,8 +498,11 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
             if i == o or i in dropped or inner_content == content or not _inside(inner, content):
                 continue  # one content with two cues is not nesting
             end = _before_relative_clause(text, inner, content) if inner.attr("clause") == "relative" else None
+            if end is None:
+                end = _before_subordinate_clause(text, inner, content)
             if end is not None:
-                # "Cruz endorsed Trump, who said he was honored": two claims; the first ends at "Trump".
+                # "Cruz endorsed Trump, who said he was honored", "X called for Y after Z said W":
+                # two claims; the first ends before the relative or subordinate clause.
                 cut_at[o] = end
                 content = Span(content.start, end)
                 continue
@@ -523,6 +528,31 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     shortened = {id(candidates[k][0]): end for k, end in cut_at.items() if k not in dropped}
     return [_replace_content(c, Span(c.role("content").start, shortened[id(c)])) if id(c) in shortened else c
             for c in claims if id(c) not in gone]
+
+
+# A subordinator directly before a nested attribution's source ("... banned after the
+# candidate suggested that ..."): the clause it opens is the writer's, not the outer content.
+_SUBORDINATOR_BEFORE_SOURCE = re.compile(
+    r"(?i)[\s,]*\b(?:even\s+)?(?:after|although|though|because|since|while|when|before|until|unless"
+    r"|whereas|once)\s+$")
+_SUBORDINATOR_WINDOW = 30   # characters looked at before the source
+
+
+def _before_subordinate_clause(text: str, inner: Claim, content: Span) -> int | None:
+    """Where ``content`` ends when ``inner`` opens a subordinate clause inside it.
+
+    "X is calling for Trump to be banned after the candidate suggested that ...": two
+    claims; the first ends at "banned". None when nothing of ``content`` is left.
+    """
+    source = inner.role("source")
+    if source is None or source.start <= content.start:
+        return None
+    opener = _SUBORDINATOR_BEFORE_SOURCE.search(
+        text, max(content.start, source.start - _SUBORDINATOR_WINDOW), source.start)
+    if opener is None:
+        return None
+    end = content.start + len(text[content.start:opener.start()].rstrip(" ,\u2013\u2014-"))
+    return end if end > content.start else None
 
 
 def _before_relative_clause(text: str, inner: Claim, content: Span) -> int | None:

@@ -187,6 +187,9 @@ ATTRIBUTION_CASES = [
     pytest.param("Ted Cruz endorsed Trump, who said he was honored.",
                  [("endorsed", "Trump"), ("said", "he was honored")],
                  id="a_relative_clause_with_its_own_cue_ends_the_content_before_it"),
+    pytest.param("A senator is calling for the ban to stay after the judge suggested that it was unlawful.",
+                 [("is calling for", "the ban to stay"), ("suggested", "it was unlawful")],
+                 id="a_subordinate_clause_with_its_own_cue_ends_the_content_before_it"),
     # A regression: "X claims that “A. B?”" gave the content “A. only.
     pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d",
                  [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")],
