@@ -18,7 +18,7 @@ from claimminer.spans import Token
 _TOKEN = regex.compile(
     r"""
       (?:\p{L}\.){2,}(?!\p{L})                  # U.S.  e.g.  a.m.
-    | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S)              # Gen. Alexus G. Grynkewich, Biden Jr. said: an abbreviation
+    | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S|,)            # Gen. Alexus G. Grynkewich, Biden Jr. said, Jr., who: an abbreviation
                                                 # inside a sentence (the splitter already cut real ends)
     | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
     | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st

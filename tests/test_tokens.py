@@ -61,3 +61,10 @@ def test_joint_names_with_a_slash_are_one_token() -> None:
     # "A CNN/ORC poll" gave the source "ORC poll": the noun-phrase layers do not cross "/".
     assert [t.norm for t in tokenize("A CNN/ORC poll, and/or 9/11")] == ["A", "CNN/ORC", "poll", ",", "and", "/",
                                                                          "or", "9/11"]
+
+
+def test_an_abbreviation_before_a_comma_keeps_its_period() -> None:
+    # "Harris Jr., who leads the command, said" split "Jr" "." ",", and no apposition layer
+    # read past the period: the source became "the command".
+    assert [t.norm for t in tokenize("Harris Jr., who leads")] == ["Harris", "Jr.", ",", "who", "leads"]
+    assert [t.norm for t in tokenize("It ended.")] == ["It", "ended", "."]
