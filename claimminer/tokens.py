@@ -4,8 +4,9 @@ Possessive ``'s`` is its own token (``Macron`` ``'s`` ``office``) so that rules
 can see noun-phrase structure, and so are the clitics ``'re``, ``'ve``, ``'ll``,
 ``'d`` and ``'m`` (``they`` ``'re`` ``saying``), as in the Penn Treebank, so that
 the contracted auxiliaries of the lexicons match. ``don't``, dotted acronyms
-(``U.S.``), web sites (``Factcheck.org``), joint names (``CNN/ORC``) and numbers
-with separators (``3,500``, ``4.5%``) stay whole.
+(``U.S.``), words joined to a number (``50-state``), web sites
+(``Factcheck.org``), joint names (``CNN/ORC``) and numbers with separators
+(``3,500``, ``4.5%``) stay whole.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ _TOKEN = regex.compile(
     | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S|,)            # Gen. Alexus G. Grynkewich, Biden Jr. said, Jr., who: an abbreviation
                                                 # inside a sentence (the splitter already cut real ends)
     | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
-    | \p{N}+(?:[.,:/]\p{N}+)*(?:%|st|nd|rd|th)?  # 3,500  4.5%  9/11  21st
+    | (?>\p{N}+(?:[.,:/]\p{N}+)*)(?:%|(?>(?:st|nd|rd|th)?)(?!-\p{L}))  # 3,500  4.5%  9/11  21st; 50-state is a word
     | '(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)(?!\p{L})  # possessive 's and the clitics of they're, I've, we'll, I'd, I'm
     | \p{Lu}[\p{L}\p{M}\p{N}]*(?:/\p{Lu}[\p{L}\p{M}\p{N}]*)+(?![\p{L}\p{N}])  # CNN/ORC, Times/CBS: joint names (polls)
     | [\p{L}\p{M}\p{N}_]+(?:-[\p{L}\p{M}\p{N}_]+)*(?:'(?!(?:[sSdDmM]|re|RE|ve|VE|ll|LL)(?!\p{L}))[\p{L}]+)?  # words, hyphenated, don't

@@ -68,3 +68,10 @@ def test_an_abbreviation_before_a_comma_keeps_its_period() -> None:
     # read past the period: the source became "the command".
     assert [t.norm for t in tokenize("Harris Jr., who leads")] == ["Harris", "Jr.", ",", "who", "leads"]
     assert [t.norm for t in tokenize("It ended.")] == ["It", "ended", "."]
+
+
+def test_a_number_joined_to_a_word_by_a_hyphen_is_one_word() -> None:
+    # "The 50-state poll found" gave the source "state poll": "50" "-" "state" broke the noun group.
+    norms = [t.norm for t in tokenize("The 50-state poll, a 9-year-old, 21st-century, a 2-1 vote, 4.5%-rise")]
+    assert norms == ["The", "50-state", "poll", ",", "a", "9-year-old", ",", "21st-century", ",", "a", "2", "-", "1",
+                     "vote", ",", "4.5%", "-", "rise"]
