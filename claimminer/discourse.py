@@ -144,6 +144,36 @@ def extend_split_quotations(sentences: Sequence[Sentence], claims: list[Claim],
 # the first content rather than a second claim; unless it is a participle of saying
 # ("..., adding that ..."), it does not cut that content.
 _WEAK_CUTTERS = ("attr.participle-subject@",)
+# ... and only after a break: "X said Y, saying Z" is two claims, "X said Trump's tweet saying Z" one.
+_BREAK_BEFORE_PARTICIPLE = re.compile(r"(?:[,;\u2013\u2014]|\s-|\b(?:and|while|before|after|by))\s*(?:\w+ly\s+)?$")
+
+
+def _unbroken_participle(text: str, claim: Claim) -> bool:
+    """A weak participle claim whose cue follows no comma, dash or joining word ("tweet saying")."""
+    cue = claim.role("cue")
+    return (claim.rule.startswith(_WEAK_CUTTERS) and cue is not None
+            and not _BREAK_BEFORE_PARTICIPLE.search(text, max(0, cue.start - 40), cue.start))
+
+
+def drop_buried_participles(text: str, claims: list[Claim]) -> list[Claim]:
+    """Drop a participle claim that sits, unbroken, inside what its own source says.
+
+    "Christie said Trump's tweet saying X was wrong": "saying" describes the tweet inside
+    Christie's content; it is no second claim of Christie's.
+    """
+    contents: dict[Span, list[Span]] = {}
+    for claim in claims:
+        source, content = claim.role("source"), claim.role("content")
+        if (claim.kind == "attribution" and source is not None and content is not None
+                and not claim.rule.startswith(_WEAK_CUTTERS)):
+            contents.setdefault(source, []).append(content)
+
+    def buried(claim: Claim) -> bool:
+        cue, source = claim.role("cue"), claim.role("source")
+        return (source in contents and _unbroken_participle(text, claim)
+                and any(c.start < cue.start < c.end for c in contents[source]))
+
+    return [claim for claim in claims if not buried(claim)]
 
 
 def trim_coordinated(text: str, claims: list[Claim], saying_participles: frozenset[str] = frozenset()) -> list[Claim]:
@@ -153,7 +183,9 @@ def trim_coordinated(text: str, claims: list[Claim], saying_participles: frozens
         source, cue = claim.role("source"), claim.role("cue")
         if claim.kind != "attribution" or source is None or cue is None:
             continue
-        if claim.rule.startswith(_WEAK_CUTTERS) and text[cue.start:cue.end].split()[-1].lower() not in saying_participles:
+        if claim.rule.startswith(_WEAK_CUTTERS) and (
+                text[cue.start:cue.end].split()[-1].lower() not in saying_participles
+                or _unbroken_participle(text, claim)):
             continue
         cues_by_source.setdefault(source, []).append(cue.start)
     out = []
