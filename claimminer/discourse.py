@@ -148,6 +148,10 @@ _WEAK_CUTTERS = ("attr.participle-subject@",)
 _BREAK_BEFORE_PARTICIPLE = re.compile(r"(?:[,;\u2013\u2014]|\s-|\b(?:and|while|before|after|by))\s*(?:\w+ly\s+)?$")
 
 
+# Rules of saying have priority 50 or more; stance rules (support, criticism, intention) less.
+SAYING_PRIORITY = 50
+
+
 def _unbroken_participle(text: str, claim: Claim) -> bool:
     """A weak participle claim whose cue follows no comma, dash or joining word ("tweet saying")."""
     cue = claim.role("cue")
@@ -208,7 +212,7 @@ _CLAUSE_BREAK = re.compile(r"(?:[,;]|\s[-\u2013\u2014]{1,2})\s*(?:(?:and|but|whi
 
 
 def split_coordinated_attributions(text: str, claims: list[Claim], priority: dict[str, int],
-                                   min_priority: int = 50) -> list[Claim]:
+                                   min_priority: int = SAYING_PRIORITY) -> list[Claim]:
     """End a content before a coordinated clause with an attribution of its own.
 
     "Officials said the plan would fail, and analysts said it would pass" holds two
@@ -496,9 +500,11 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
 
     "They say they want a new leader": news annotation (PolNeAR, and our scheme's
     gold) records the outer attribution, whose content already holds the inner
-    one. The inner claim is dropped, unless the outer one comes from a rule of
-    lower priority (a stance verb such as "supporting" swallowing "have said
-    ..."), in which case the outer one goes; but an inner claim whose source is a
+    one. The inner claim is dropped, unless the outer one comes from a stance
+    rule of lower priority (a stance verb such as "supporting" swallowing "have
+    said ..."), in which case the outer one goes (a rule of saying, priority
+    ``SAYING_PRIORITY`` or more, is never displaced: "X said Clinton reassured
+    them that ..." is X's claim); but an inner claim whose source is a
     relative pronoun ("..., who backed X") describes someone inside the content
     and never displaces the outer claim. An inner claim that opens a relative
     clause of a ``clause: relative`` rule, or a subordinate clause ("after Z said
@@ -538,7 +544,10 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
                 cut_at[o] = end
                 content = Span(content.start, end)
                 continue
-            if (priority[outer.rule] < priority[inner.rule] and not _relative_source(text, inner)
+            # A claim of saying keeps what it holds, unless that claim holds it back ("He called it
+            # “a disaster,” Smith said": "called" runs on over "Smith said", whose content has "called").
+            ceiling = priority[inner.rule] if _inside(outer, inner_content) else SAYING_PRIORITY
+            if (priority[outer.rule] < min(priority[inner.rule], ceiling) and not _relative_source(text, inner)
                     and outer.attr("turn") != "paragraph"):   # a speaker's turn holds all it says
                 dropped.add(o)
                 break
