@@ -17,6 +17,7 @@ PRONOUNS_PERSON = frozenset({"he", "she", "him", "her"})
 PRONOUNS_SINGULAR = frozenset({"it", "its"})
 PRONOUNS_PLURAL = frozenset({"they", "them", "we"})
 PRONOUNS_GROUP = PRONOUNS_SINGULAR | PRONOUNS_PLURAL | frozenset({"i", "you"})
+PRONOUNS_RELATIVE = frozenset({"who", "whom", "which", "that"})
 ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
 _APPOSITION = regex.compile(r"\s*[,(]")   # where an apposition or parenthetical starts
@@ -63,6 +64,9 @@ def person_name(source: str, lists: SpeakerWords | None = None) -> str | None:
         return None
     if _COORDINATION.search(source):
         return None   # "Obama and Clinton" is two people: the source stays whole, not "Clinton"
+    linked = _LINK.split(head, maxsplit=1)
+    if len(linked) == 2:
+        return _linked_name(linked[0], linked[1], lists)
     words = _words(head)
     if not words or words[-1].lower().rstrip(".") in lists.org_heads:
         return None
@@ -79,6 +83,43 @@ def person_name(source: str, lists: SpeakerWords | None = None) -> str | None:
     if len(name) == 1 and len(words) > 1 and words[0].lower() in ("the", "a", "an"):
         return None  # "the Kremlin"
     return " ".join(name)
+
+
+# What a relative pronoun refers to: the words just before its comma ("... endorsed Trump, who said"),
+# a run of capitalised words (with "of") or else the last word.
+_ANTECEDENT = regex.compile(
+    r"(?:(\p{Lu}[\p{L}\p{M}.'-]*(?:\s+(?:of\s+)?\p{Lu}[\p{L}\p{M}.'-]*)*)|(\p{Ll}[\p{L}\p{M}'-]*))\s*,\s*$")
+_ANTECEDENT_WINDOW = 80
+
+
+def relative_antecedent(text: str, start: int) -> str | None:
+    """The noun phrase a relative pronoun at ``start`` refers to, when a comma sets it off."""
+    match = _ANTECEDENT.search(text, max(0, start - _ANTECEDENT_WINDOW), start)
+    if match is None:
+        return None
+    return match.group(1) or match.group(2)
+
+
+_LINK = regex.compile(r"\s+(?:of|from)\s+")
+
+
+def _linked_name(left: str, right: str, lists: SpeakerWords) -> str | None:
+    """The person in "LEFT of RIGHT": "Sen. Tim Scott of South Carolina" is Tim Scott; "Secretary
+    of State John Kerry" is John Kerry; "Bank of England" is an organisation (None)."""
+    left_words = _words(left)
+    if left_words and left_words[-1].lower().rstrip(".") in lists.org_heads:
+        return None
+    name = person_name(left, lists)
+    if name is not None:
+        return name if " " in name else None   # "Bank of England", "Friends of the Earth": no person
+    if not left_words or any(w[:1].islower() for w in left_words):
+        return None   # "the senator from Ohio": a role, not a name
+    # A title with its department: the person is the last two capitalised words (three after an initial).
+    right_words = _words(right)
+    if len(right_words) < 3 or not all(w[:1].isupper() for w in right_words):
+        return None
+    size = 3 if right_words[-2].endswith(".") and len(right_words) > 3 else 2
+    return " ".join(right_words[-size:])
 
 
 def plain_source(source: str) -> str:
@@ -151,6 +192,10 @@ def resolve(text: str, claims: Sequence[Claim], lists: SpeakerWords | None = Non
             continue
         mention = _POSSESSIVE_END.sub("", text[role.start:role.end])   # "Whitcomb's claim": Whitcomb
         lowered = mention.lower()
+        if lowered in PRONOUNS_RELATIVE:
+            # "Cruz endorsed Trump, who said ...": the speaker is Trump, named like any other mention.
+            mention = relative_antecedent(text, role.start) or mention
+            lowered = mention.lower()
         if lowered in PRONOUNS_PERSON:
             names[index] = last_person or mention
             continue

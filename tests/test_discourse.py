@@ -187,7 +187,8 @@ ATTRIBUTION_CASES = [
     pytest.param("Ted Cruz endorsed Trump, who said he was honored.",
                  [("endorsed", "Trump"), ("said", "he was honored")],
                  id="a_relative_clause_with_its_own_cue_ends_the_content_before_it"),
-    pytest.param("She said dads were left out, and when pressed on why the plan leaves out dads, the mayor said it was fair.",
+    pytest.param("She said dads were left out, and when pressed on why the plan leaves out dads, "
+                 "the mayor said it was fair.",
                  [("said", "dads were left out, and when pressed on why the plan leaves out dads"),
                   ("said", "it was fair")],
                  id="an_unclosed_apposition_is_no_source"),

@@ -91,3 +91,18 @@ def test_first_person_agent_in_reported_speech_is_the_speaker() -> None:
                                                                 ("condition", None), ("time", None)))
     names = first_person_to_speaker(text, [attribution, commitment], ["mayor", "we"], [None, "A1"], ["A1", "C1"])
     assert names == ["mayor", "mayor"]
+
+
+def test_a_relative_pronoun_is_the_person_it_refers_to() -> None:
+    # "who" was its own speaker; the person it refers to is named like any other mention.
+    text = "Senator Donald Trump spoke. Ted Cruz endorsed Trump, who said he was honored."
+    claims = [_attribution(text, "Senator Donald Trump"), _attribution(text, "who")]
+    assert resolve(text, claims) == ["Donald Trump", "Donald Trump"]
+
+
+def test_a_place_or_department_after_of_is_not_the_name() -> None:
+    # A regression: "Sen. Tim Scott of South Carolina" was the speaker "South Carolina".
+    text = "Sen. Tim Scott of South Carolina spoke. Secretary of State John Kerry spoke. The Bank of England spoke."
+    claims = [_attribution(text, "Sen. Tim Scott of South Carolina"),
+              _attribution(text, "Secretary of State John Kerry"), _attribution(text, "The Bank of England")]
+    assert resolve(text, claims) == ["Tim Scott", "John Kerry", "Bank of England"]
