@@ -169,7 +169,7 @@ def _layer_starts(view: SentenceView, name: str) -> int:
     return view.layer_starts.get(name, 0)
 
 
-_NONE: dict = {}
+_NONE: dict[int, int] = {}   # typed: a compiled build reads its (absent) items as ints, unboxed
 
 
 def _rest_table(view: SentenceView, bits: SentenceBits, kind: str) -> list[int]:

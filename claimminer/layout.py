@@ -100,33 +100,41 @@ def _lone(norm: str, start: int, end: int) -> bool:
         end >= len(norm.rstrip()) or after == "\n\n")
 
 
+def _cue_kind(tests: dict[str, tuple["regex.Pattern[str]", ...]], line: str) -> str | None:
+    """The first of ``_CUE_KINDS`` (byline, prompt, caption) whose cues occur in ``line``."""
+    return next((kind for kind in _CUE_KINDS if _any(tests[kind], line)), None)
+
+
 def classify_lines(norm: str, cues: LayoutCues) -> list[Block]:
-    """Every non-empty line of ``norm`` as a Block with its layout kind."""
+    """Every non-empty line of ``norm`` as a Block with its layout kind.
+
+    Words are counted only for a line whose ending leaves it a related item or a headline
+    (a prose line ends with a full stop), and the cue kinds are tried after the related header.
+    """
     blocks: list[Block] = []
     in_related = False
     tests = cues.tests
-    for index, match in enumerate(_LINE.finditer(norm)):
+    for match in _LINE.finditer(norm):
         start, end = match.span()
-        line = norm[start:end].strip()
+        raw = norm[start:end]
+        line = raw.strip()
         if not line:
             in_related = False
             continue
-        lead = start + (len(norm[start:end]) - len(norm[start:end].lstrip()))
-        trail = end - (len(norm[start:end]) - len(norm[start:end].rstrip()))
-        words = _words(line)
+        lead = start + (len(raw) - len(raw.lstrip()))
+        trail = end - (len(raw) - len(raw.rstrip()))
         kind = "body"
-        cue_kind = next((k for k in _CUE_KINDS if _any(tests[k], line)), None)
         if _any(tests["related_header"], line):
             kind, in_related = "related", True
-        elif cue_kind is not None:
+        elif (cue_kind := _cue_kind(tests, line)) is not None:
             # A byline, prompt or caption also ends a related-items block.
             kind, in_related = cue_kind, False
-        elif in_related and words <= cues.related_max_words and not line.endswith((".", "?\"", ".\"")):
+        elif in_related and not line.endswith((".", "?\"", ".\"")) and _words(line) <= cues.related_max_words:
             kind = "related"
         else:
             in_related = False
-            if (words <= cues.headline_max_words and not line.endswith((".", "\"", "'", ":"))
-                    and _lone(norm, lead, trail)):
+            if (not line.endswith((".", "\"", "'", ":")) and _lone(norm, lead, trail)
+                    and _words(line) <= cues.headline_max_words):
                 kind = "headline"
         blocks.append(Block(lead, trail, kind, len(blocks)))
     return blocks

@@ -7,6 +7,8 @@ read the normalised text; every span is reported against the original.
 """
 from __future__ import annotations
 
+import re
+
 import regex
 
 _EQUIVALENTS = {
@@ -32,6 +34,15 @@ _TABLE[0x2028] = "\n"
 _TABLE[0x2029] = "\n"
 _TABLE[0x0085] = "\n"
 
+# The characters ``_TABLE`` folds, found by one scan: news text holds few of them, and
+# ``str.translate`` looks every character of a non-ASCII text up in the table.
+_FOLDED = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_TABLE)) + "]")
+
+
+def _fold(match: "re.Match[str]") -> str:
+    return _TABLE[ord(match.group())]
+
+
 # A carriage return is a line break on its own, a space before a newline.
 _CR = regex.compile(r"\r(\n?)")
 
@@ -49,7 +60,7 @@ _PAIR_CLOSE = regex.compile(r"(?<=[\p{L}\p{N}.,!?;:])''")
 
 def normalize(text: str) -> str:
     """Fold quotes, apostrophes, dashes, spaces and control characters; keep the length."""
-    folded = _CR.sub(_cr, text).translate(_TABLE)
+    folded = _FOLDED.sub(_fold, _CR.sub(_cr, text))   # text.translate(_TABLE), a few times faster
     if "''" in folded:
         folded = _PAIR_CLOSE.sub('" ', folded)
         folded = _PAIR_OPEN.sub(' "', folded)

@@ -12,12 +12,15 @@ computed on first use and kept for the sentence.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
 from claimminer.spans import Span, Token
 
 _CACHE_LIMIT = 200_000  # distinct surfaces kept (a cache, not a leak)
+# An element class on the stored columns: (columns needed, columns forbidden, quote condition).
+# Typed, so that a compiled build ANDs the columns as unboxed ints.
+ColumnClass = tuple[tuple[int, ...], tuple[int, ...], Optional[bool]]
 
 
 class FeatureTable:
@@ -64,7 +67,7 @@ class FeatureTable:
         self.inverted = self._dense_features(lexicons)
         # The classes as ``SentenceBits`` tests them: an inverted feature's column holds the
         # tokens *without* it, so needing it means forbidding its column and the other way round.
-        self.column_classes = [self._on_columns(key) for key in self.classes]
+        self.column_classes: list[ColumnClass] = [self._on_columns(key) for key in self.classes]
         self._cache: dict[str, tuple[tuple[int, ...], int, tuple[int, ...]]] = {}
 
     def _dense_features(self, lexicons: dict[str, Lexicon]) -> frozenset[int]:
@@ -90,7 +93,7 @@ class FeatureTable:
                     counts[feature] = counts.get(feature, 0) + 1
         return frozenset(feature for feature, count in counts.items() if 2 * count > len(words))
 
-    def _on_columns(self, key: tuple) -> tuple:
+    def _on_columns(self, key: tuple) -> ColumnClass:
         """A class key (needed, forbidden, quote) in terms of the stored columns (see ``inverted``)."""
         need, forbid, quote = key
         inverted = self.inverted
@@ -204,7 +207,7 @@ class SentenceBits:
             _, required, stored = cached(token.norm) or table.entry(token)
             present |= required
             for feature in stored:
-                cols[feature] |= bit
+                cols[feature] = cols[feature] | bit   # unboxed (|= on a list item goes through a boxed bit)
             bit <<= 1
         quoted = 0
         if any(in_quote):
@@ -234,18 +237,19 @@ class SentenceBits:
 
     def class_mask(self, cls: int) -> int:
         """Tokens passing element class ``cls``."""
-        mask = self.class_masks.get(cls)
-        if mask is None:
-            need, forbid, quote = self.table.column_classes[cls]
-            mask = self.positions
-            cols = self.cols
-            for feature in need:
-                mask &= cols[feature]
-            for feature in forbid:
-                mask &= ~cols[feature]
-            if quote is not None:
-                mask &= self.quoted if quote else ~self.quoted
-            self.class_masks[cls] = mask
+        known = self.class_masks.get(cls)
+        if known is not None:
+            return known
+        need, forbid, quote = self.table.column_classes[cls]
+        mask = self.positions   # an int local (not the optional above): compiled, ANDed unboxed
+        cols = self.cols
+        for feature in need:
+            mask &= cols[feature]
+        for feature in forbid:
+            mask &= ~cols[feature]
+        if quote is not None:
+            mask &= self.quoted if quote else ~self.quoted
+        self.class_masks[cls] = mask
         return mask
 
     def lexicon_table(self, lexicon: Lexicon) -> dict[int, tuple[int, ...]]:

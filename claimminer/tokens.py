@@ -41,9 +41,11 @@ def span_tokenize(norm: str, start: int = 0, end: int | None = None) -> Iterator
 
 # Token is a frozen dataclass, whose __init__ sets every field through object.__setattr__;
 # tokens are made by the ten thousand, so tokenize fills the slots directly (the same object).
+# The slot descriptors are read with getattr: mypy (and so mypyc, which compiles this module)
+# takes ``Token.start`` for the instance field.
 _NEW = object.__new__
-_SET_START, _SET_END = Token.start.__set__, Token.end.__set__    # type: ignore[attr-defined]
-_SET_NORM, _SET_LOWER = Token.norm.__set__, Token.lower.__set__  # type: ignore[attr-defined]
+_SET_START, _SET_END = getattr(Token, "start").__set__, getattr(Token, "end").__set__
+_SET_NORM, _SET_LOWER = getattr(Token, "norm").__set__, getattr(Token, "lower").__set__
 
 
 def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, ...]:

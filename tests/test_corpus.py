@@ -285,3 +285,11 @@ def test_iteration_is_lazy(tmp_path: Path) -> None:
     assert next(stream).doc_id == "a"
     (tmp_path / "later-missing.txt").write_text("Arrived late.", encoding="utf-8")
     assert next(stream).doc_id == "later-missing"
+
+
+def test_normalize_folds_every_table_character_as_translate_would() -> None:
+    """The fold by scanning for the table's characters gives ``str.translate``'s result."""
+    from claimminer.normalize import _TABLE
+
+    text = "".join(f"a{chr(cp)}b" for cp in sorted(_TABLE)) + "\u201cQuoted\u201d \u2014 it\u2019s caf\u00e9\n"
+    assert normalize(text) == text.translate(_TABLE)
