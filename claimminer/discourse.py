@@ -180,6 +180,24 @@ def drop_buried_participles(text: str, claims: list[Claim]) -> list[Claim]:
     return [claim for claim in claims if not buried(claim)]
 
 
+_WORDLESS = re.compile(r"[\W_]*")
+
+
+def drop_wordless_contents(text: str, claims: list[Claim]) -> list[Claim]:
+    """Drop an attribution whose content holds no word at all (")", "--").
+
+    Such a content is a rule running out of its clause ("David French defended)"), not
+    something said. "He said that." keeps its "that" (a pronoun there), and a claim with
+    no content at all (a continued quotation's cue) is kept.
+    """
+    def wordless(claim: Claim) -> bool:
+        content = claim.role("content")
+        return (claim.kind == "attribution" and content is not None
+                and _WORDLESS.fullmatch(text, content.start, content.end) is not None)
+
+    return [claim for claim in claims if not wordless(claim)]
+
+
 def trim_coordinated(text: str, claims: list[Claim], saying_participles: frozenset[str] = frozenset()) -> list[Claim]:
     """Cut a content before a second cue of the same source ("reaffirmed X and have insisted Y")."""
     cues_by_source: dict[Span, list[int]] = {}

@@ -125,6 +125,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = [to_claim(r, Span(s.start, s.end), doc.text, quote_spans) for s, r in resolved_all]
     claims = [commitments.refine(doc.text, norm, c, res.rulebook) if c.kind == "commitment" else c
               for c in claims]
+    claims = discourse.drop_wordless_contents(doc.text, claims)
     claims = discourse.drop_buried_participles(doc.text, claims)
     claims = discourse.trim_coordinated(doc.text, claims, res.saying_participles)
     claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)

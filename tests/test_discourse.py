@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from claimminer.cli import load_resources
-from claimminer.discourse import drop_nested_attributions
+from claimminer.discourse import drop_nested_attributions, drop_wordless_contents
 from claimminer.pipeline import extract_document
 from claimminer.spans import Claim, Document, Span
 
@@ -40,6 +40,14 @@ def test_a_participle_with_its_source_outside_is_not_nested() -> None:
     participle = Claim("attribution", Span(0, len(text)), "say@1",
                        (("source", Span(0, 7)), ("cue", Span(27, 33)), ("content", Span(34, 42))))
     assert drop_nested_attributions(text, [outer, participle], PRIORITY) == [outer, participle]
+
+
+def test_a_content_without_a_word_is_no_attribution() -> None:
+    # "his colleague David French defended)" gave the content ")".
+    text = "He backed it (as David French defended) and said that."
+    wordless = _claim(text, "stance@1", "David French", "defended", ")")
+    pronoun = _claim(text, "say@1", "He", "said", "that")
+    assert drop_wordless_contents(text, [wordless, pronoun]) == [pronoun]
 
 
 def test_builtin_and_commitment_claims_are_kept() -> None:
