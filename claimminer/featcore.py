@@ -246,6 +246,21 @@ def packed_indices(indices: list[int]) -> bytes:
     return array("q", indices).tobytes()
 
 
+def word_char_indices(word: str, vocab: dict[str, int]) -> bytes:
+    """``packed_indices(known_indices(word_char_grams(word), vocab))`` in one loop: the grams are
+    looked up as they are cut, with no list of them in between (scoring does this for every
+    word a run has not seen yet)."""
+    padded = " " + word + " "
+    size = len(padded)
+    out = array("q")
+    for n in (3, 4, 5):
+        for i in range(size - n + 1):
+            index = vocab.get(padded[i:i + n])
+            if index is not None:
+                out.append(index)
+    return out.tobytes()
+
+
 def char_indices(text: str, vocab: dict[str, int], cache: dict[str, bytes], limit: int) -> bytes:
     """Vocabulary indices of the char n-grams of ``text``, word by word, packed (``packed_indices``).
 
@@ -257,7 +272,7 @@ def char_indices(text: str, vocab: dict[str, int], cache: dict[str, bytes], limi
     for word in text.lower().split():
         hit = cache.get(word)
         if hit is None:
-            hit = packed_indices(known_indices(word_char_grams(word), vocab))
+            hit = word_char_indices(word, vocab)
             if len(cache) < limit:
                 cache[word] = hit
         parts.append(hit)

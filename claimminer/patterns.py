@@ -9,6 +9,7 @@ small object with an ``advance`` method and reports every problem found.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
@@ -164,8 +165,34 @@ class TokenTest:
         return self.pattern.fullmatch(text) is not None
 
 
+# Regex sources that the stdlib ``re`` reads exactly as ``regex`` (version 0) does: ASCII
+# literals, escaped ASCII punctuation, classes of those, non-capturing groups, lookaheads,
+# alternation, anchors and quantifiers. No flags and no ``\w``-style classes: case folding
+# and those classes follow each module's own Unicode tables, which differ.
+_PUNCT_ESCAPE = r"\\[!-/:-@\[-`{-~]"
+_SHARED_SYNTAX = regex.compile(
+    rf"""(?:[A-Za-z0-9 '%,:;"/_&-]|{_PUNCT_ESCAPE}|\[\^?(?:[A-Za-z0-9 '%,.:;"/_&-]|{_PUNCT_ESCAPE})+\]"""
+    r"|\(\?[:!=]|\((?!\?)|[)|.*+?^$]|\{(?:\d+(?:,\d*)?|,\d+)\})*")
+
+
+def token_regex(source: str):
+    """``source`` compiled for REGEX token tests, which only ask whether a whole token matches.
+
+    ``regex`` defines the meaning (it raises ``regex.error`` on a bad source); a source
+    in the syntax both modules read alike is run by ``re``, whose calls cost about a
+    third: rule books test every new word against a score of these.
+    """
+    compiled = regex.compile(source)
+    if compiled.flags & regex.VERSION1 or _SHARED_SYNTAX.fullmatch(source) is None:
+        return compiled
+    try:
+        return re.compile(source)
+    except re.error:
+        return compiled
+
+
 def _regex_test(attr: str, source: str) -> TokenTest:
-    return TokenTest(attr, "regex", source, regex.compile(source))
+    return TokenTest(attr, "regex", source, token_regex(source))
 
 
 def _string_test(key: str, value, lexicons: dict, add: Callable[[str], None]):

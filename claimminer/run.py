@@ -1,11 +1,13 @@
 """The `extract` job: read a corpus, run the pipeline, write every output atomically."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
 import time
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,6 +172,26 @@ def _result(future) -> DocumentOutput:
     return output
 
 
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the objects that exist before a run (rule book, model, caches of earlier runs) out
+    of the garbage collector's scans during it.
+
+    A run makes many long-lived objects (per-word caches), so the collector does full
+    collections, each walking every object in the process; frozen, the rule book and model
+    are skipped (about 0.1 s of a first pass over PolNeAR dev). They are unfrozen after, so
+    nothing stays exempt beyond the run; a caller's own freeze is left as it is.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str], scorer=None,
             id_field: str = "id", text_field: str = "text", explain: bool = False,
             err: TextIO | None = None, progress: bool | None = None, extra: dict | None = None,
@@ -189,7 +211,8 @@ def extract(inputs: list[str], out_dir: Path, res: Resources, *, argv: list[str]
     paths = {name: out_dir / name for name in
              ("sentences.jsonl", "claims.jsonl", "claims.csv", "commitments.csv", "speakers.csv", "manifest.json")}
     items = iter_documents(inputs, id_field=id_field, text_field=text_field)
-    with AtomicWriter(paths["sentences.jsonl"]) as sentences_out, AtomicWriter(paths["claims.jsonl"]) as claims_out:
+    with heap_frozen(), AtomicWriter(paths["sentences.jsonl"]) as sentences_out, \
+            AtomicWriter(paths["claims.jsonl"]) as claims_out:
         for output in _outputs(items, res, scorer, explain, resolve_jobs(jobs)):
             for message in output.messages:
                 err.write(message)

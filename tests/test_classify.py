@@ -89,6 +89,17 @@ def test_first_person_is_not_the_united_states():
     assert not features.LexicalFeatures().fit([]).transform(["The US economy grew."])[0]["first_person"]
 
 
+def test_word_char_indices_are_the_known_char_grams_packed():
+    """The scorer's one-loop lookup gives the indices of ``word_char_grams``, in order, unknown ones left out."""
+    from claimminer import featcore
+
+    vocab = {" sa": 3, "said": 7, "aid ": 1, "d, ": 9, "x": 5}
+    for word in ("said", "said,", "", "a", "naïve", "sa"):
+        expected = featcore.packed_indices(featcore.known_indices(featcore.word_char_grams(word), vocab))
+        assert featcore.word_char_indices(word, vocab) == expected, word
+    assert np.frombuffer(featcore.word_char_indices("said", vocab), dtype=np.int64).tolist() == [3, 7, 1]
+
+
 def test_json_round_trip_and_fast_scorer_agree(small_model, res):
     rows = features.labelled_rows(res, {d: v for d, v in list(features.load_labelled().items())[:6]})
     again = classify.model_from_json(json.loads(json.dumps(classify.model_to_json(small_model, "sentences"))))

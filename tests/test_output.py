@@ -208,3 +208,28 @@ def test_outputs_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
         )
         digests.append((sha256_file(out / "docs.jsonl"), sha256_file(out / "docs.csv")))
     assert len(set(digests)) == 1
+
+
+def test_heap_frozen_exempts_existing_objects_during_a_run_only() -> None:
+    """``extract``'s garbage-collector freeze covers the run and is undone after, even on an
+    error; a freeze the caller made is neither doubled nor undone."""
+    import gc
+
+    from claimminer.run import heap_frozen
+
+    assert gc.get_freeze_count() == 0
+    with heap_frozen():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError):
+        with heap_frozen():
+            raise RuntimeError("a failing run")
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with heap_frozen():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

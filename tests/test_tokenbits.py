@@ -72,3 +72,35 @@ def test_dense_features_are_stored_inverted(program) -> None:
     for key, on_columns in zip(table.classes, table.column_classes):
         assert set(key[0]) ^ set(key[1]) == set(on_columns[0]) ^ set(on_columns[1])
         assert key[2] == on_columns[2]
+
+
+def test_token_regex_answers_as_the_regex_module_does(book) -> None:
+    """A REGEX token test run by ``re`` (shared syntax) passes exactly the words ``regex`` passes."""
+    import re
+
+    import regex
+
+    from claimminer.patterns import token_regex
+
+    sources = {test.value for rule in book.rules for element in rule.elements for test in element.tests
+               if test.kind == "regex"}
+    sources |= {r"[a-z]+(?:ed|s)?", r"(?!.*ly$)[A-Z].*", r"a\.b|[^\-]{2,}", r"(x)y*"}
+    words = sorted({word for lexicon in book.lexicons.values() for word in lexicon.words})
+    words += ["", "Ã©", "protegÃ", "Ä°stanbul", "café", "naïve", "ǅ", "K", "ß", "1,000%", "1999\n", "a\nb",
+              "-", "'s", "Twenty-one", "state-run", "Mr.", "x" * 60]
+    assert any(isinstance(token_regex(source), re.Pattern) for source in sources)
+    for source in sources:
+        fast, reference = token_regex(source), regex.compile(source)
+        for word in words:
+            assert (fast.fullmatch(word) is None) == (reference.fullmatch(word) is None), (source, word)
+
+
+@pytest.mark.parametrize("source", [r"(?i)ab", r"\w+", r"\d+", r"(a)\1", r"(?V1)a", r"(?>a)", r"\p{Lu}.*",
+                                    r"(?<=a)b", r"a{e<=1}", r"[[:alpha:]]", r"a(?i)b"])
+def test_token_regex_keeps_the_regex_module_outside_the_shared_syntax(source) -> None:
+    """Flags, Unicode classes, back references and ``regex``-only syntax stay with ``regex``."""
+    import regex
+
+    from claimminer.patterns import token_regex
+
+    assert isinstance(token_regex(source), regex.Pattern)
