@@ -525,9 +525,10 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     them that ..." is X's claim); but an inner claim whose source is a
     relative pronoun ("..., who backed X") describes someone inside the content
     and never displaces the outer claim. An inner claim that opens a relative
-    clause of a ``clause: relative`` rule, or a subordinate clause ("after Z said
-    W"), ends the outer content before that clause, and both are kept. An inner attribution whose source
-    lies outside ("X defended the plan, saying ...") is not nested. ``priority``
+    clause of a ``clause: relative`` rule, or a subordinate clause ("after Z
+    said W"), ends the outer content before that clause, and both are kept. An
+    inner attribution whose source lies outside ("X defended the plan, saying
+    ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
     never dropped. A claim whose cue lies inside another claim's source (a
     relative clause describing the speaker) is dropped too, unless its rule marks

@@ -22,6 +22,7 @@ ARTICLES = ("the ", "a ", "an ")
 _TOKEN = regex.compile(r"[\p{L}\p{M}.'-]+|\S")
 _APPOSITION = regex.compile(r"\s*[,(]")   # where an apposition or parenthetical starts
 _COORDINATION = regex.compile(r"\s(?:and|or|&)\s")
+_LINK = regex.compile(r"\s+(?:of|from)\s+")   # "Tim Scott of South Carolina", "Secretary of State John Kerry"
 _POSSESSIVE_END = regex.compile(r"\s*['\u2019]s?$")
 # When no rule set is given (tests, library use): a few role words and organisation heads.
 DEFAULT_ROLE_WORDS = frozenset("president prime minister secretary senator governor general leader mayor chief "
@@ -98,9 +99,6 @@ def relative_antecedent(text: str, start: int) -> str | None:
     if match is None:
         return None
     return match.group(1) or match.group(2)
-
-
-_LINK = regex.compile(r"\s+(?:of|from)\s+")
 
 
 def _linked_name(left: str, right: str, lists: SpeakerWords) -> str | None:
