@@ -223,10 +223,12 @@ def sentence_features(text: str, layout: str, index: int, n: int, paragraph: int
     return feats
 
 
-def row_features(row: Row, lexicon: WordSets) -> dict[str, float]:
-    """``sentence_features`` of a row, with the defaults of rows that leave fields out."""
+def row_features(row: Row, lexicon: WordSets, grams: set[str] | None = None) -> dict[str, float]:
+    """``sentence_features`` of a row, with the defaults of rows that leave fields out
+    (``grams``: the set of its word n-grams, when the caller has them)."""
     text = row["text"]
-    grams = set(row["grams"]) if "grams" in row else set(word_grams(text))
+    if grams is None:
+        grams = set(row["grams"]) if "grams" in row else set(word_grams(text))
     return sentence_features(text, row.get("layout", "body"), row.get("index", 0), max(1, row.get("n", 1)),
                              row.get("paragraph", 0), grams, row.get("claims", ()), lexicon)
 
@@ -310,9 +312,7 @@ def document_columns(rows: Sequence[Row], word_vocab: dict[str, int], char_vocab
         packed = char_indices(text, char_vocab, cache, limit)
         char_parts.append(packed)
         out.char_counts[r] = len(packed) // 8
-        feats = sentence_features(text, row.get("layout", "body"), row.get("index", 0), max(1, row.get("n", 1)),
-                                  row.get("paragraph", 0), set(grams), row.get("claims", ()), lexicon)
-        for key, value in feats.items():
+        for key, value in row_features(row, lexicon, set(grams)).items():
             index = row_vocab.get(key)
             if index is not None:
                 out.row_rows.append(r)
