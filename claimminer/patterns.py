@@ -310,8 +310,8 @@ def compile_element(spec, lexicons: dict[str, Lexicon], layers: set[str], rule_i
         add("LAYER, REST, START and END stand alone: no token tests beside them")
     if element.op and (element.rest or element.anchor):
         add("REST, START and END take no OP")
-    if element.lexicon is not None and (tests or element.shape_need or element.shape_forbid
-                                        or element.in_quote is not None):
+    if element.lexicon is not None and (tests or element.need or element.forbid or element.shape_need
+                                        or element.shape_forbid or element.in_quote is not None):
         # A phrase step tests no single token, so such tests would be ignored, not applied.
         add("IN with a phrase lexicon takes no other token tests; put them in a lookahead element "
             "before it ({IS_LOWER: true, OP: \"=\"})", "IN")

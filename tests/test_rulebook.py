@@ -26,6 +26,7 @@ EXPECTED = {
     "undefined-lexicon": ("broken.undefined-lexicon", "did you mean 'reporting_verbs'", "IN"),
     "undefined-layer": ("broken.undefined-layer", "did you mean 'TEST_NP'", "LAYER"),
     "phrase-shape": ("broken.phrase-shape", "phrase lexicon takes no other token tests", "IN"),
+    "phrase-not-in": ("broken.phrase-not-in", "phrase lexicon takes no other token tests", "IN"),
     "bad-regex": ("broken.bad-regex", "regex does not compile", "regex"),
     "unknown-role": ("broken.unknown-role", "did you mean 'cue'", "verb"),
     "example-capture": ("broken.example-capture", "did you mean 'source'", "sorce"),
