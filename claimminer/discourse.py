@@ -398,6 +398,46 @@ def trim_subordinate_clauses(text: str, claims: list[Claim], quotes: Sequence[Qu
     return out
 
 
+# A participle after a comma that closes a content: an adjunct of the main clause
+# ("Trump called Cruz the “ultimate hypocrite,” linking to a story"), except the
+# prepositions that look like participles ("including", "according").
+_ADJUNCT_PARTICIPLE = re.compile(r"\s+([a-z]+ing)\b")
+_PREPOSITION_ING = frozenset({"including", "according", "regarding", "concerning", "following", "excluding",
+                              "notwithstanding", "during", "pending", "considering", "something", "nothing",
+                              "anything", "everything", "morning", "evening", "thing", "king", "spring",
+                              "bring", "ring", "sing", "wing", "being", "depending", "ranging", "leaving",
+                              "having", "meaning"})
+
+
+def trim_participle_adjuncts(text: str, claims: list[Claim], quotes: Sequence[Quote]) -> list[Claim]:
+    """End a content before ", VERB-ing ..." that follows it: the participle is the writer's adjunct.
+
+    In "Trump called Cruz the “ultimate hypocrite,” linking to a story" the content is
+    Cruz the “ultimate hypocrite,”; "linking ..." tells what Trump did, not what he said.
+    Only for a cue before its content, and a comma outside quotation marks (or closing one).
+    """
+    quote_starts = [q.start for q in quotes]
+    out = []
+    for claim in claims:
+        source, cue, content = claim.role("source"), claim.role("cue"), claim.role("content")
+        if claim.kind == "attribution" and cue is not None and content is not None and cue.end <= content.start:
+            start = content.start
+            while True:
+                part = Span(start, content.end)
+                cut = _first_comma_outside_quotes(text, part, quotes, quote_starts)
+                if cut is None:
+                    break
+                after = cut + 1 if text[cut] == "," else cut
+                word = _ADJUNCT_PARTICIPLE.match(text, after, content.end)
+                if word is not None and word.group(1) not in _PREPOSITION_ING:
+                    if cut > content.start:
+                        claim = _replace_content(claim, Span(content.start, cut))
+                    break
+                start = after
+        out.append(claim)
+    return out
+
+
 def _first_comma_outside_quotes(text: str, content: Span, quotes: Sequence[Quote],
                                 quote_starts: list[int]) -> int | None:
     """The first comma of ``content`` outside quotation marks; a comma just before a closing

@@ -130,6 +130,7 @@ def extract_document(doc: Document, res: Resources) -> DocumentResult:
     claims = discourse.trim_coordinated(doc.text, claims, res.saying_participles)
     claims = discourse.split_coordinated_attributions(doc.text, claims, res.rule_priority)
     claims = discourse.trim_subordinate_clauses(doc.text, claims, quotes)
+    claims = discourse.trim_participle_adjuncts(doc.text, claims, quotes)
     claims = discourse.extend_turns(sentences, claims)
     claims = discourse.introduce_next_paragraph(doc.text, sentences, claims, quotes)
     claims = discourse.extend_split_quotations(sentences, claims, quotes)

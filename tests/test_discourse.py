@@ -173,6 +173,17 @@ def test_a_content_cut_before_a_second_cue_drops_the_joining_words(res) -> None:
     assert _attributions(text, res)[0] == ("insisted", "it was premature to back her")
 
 
+def test_a_participle_adjunct_after_the_content_is_the_writers(res) -> None:
+    # "linking ..." tells what Trump did, not what he called Cruz.
+    text = "Trump called Cruz the \u201cultimate hypocrite,\u201d linking to a story."
+    assert _attributions(text, res) == [("called", "Cruz the \u201cultimate hypocrite,\u201d")]
+
+
+def test_a_preposition_in_ing_does_not_end_the_content(res) -> None:
+    text = "The senator said the plan, including the tax, was bad."
+    assert _attributions(text, res) == [("said", "the plan, including the tax, was bad")]
+
+
 def test_a_dropped_inner_claim_does_not_take_the_parenthetical_along(res) -> None:
     # A regression: the stance reading "The museum, Bush said, | celebrated" was dropped as
     # nested, but its source (holding "said") still removed the parenthetical claim.
