@@ -100,3 +100,36 @@ def _token(start: int, end: int, surface: str) -> Token:
     _SET_NORM(token, surface)
     _SET_LOWER(token, surface.lower())
     return token
+
+
+# The shape flags of token patterns (``IS_TITLE: true``), in bit order: ``shape_bits`` sets
+# bit ``i`` when a surface passes ``SHAPES[i]``. One compiled function, not a test per flag:
+# every new surface of a run is tested once against all of them.
+SHAPES: Final = ("IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "IS_QUOTE",
+                 "LIKE_NUM", "IS_CAPITALISED")
+
+
+def shape_bits(norm: str) -> int:
+    """Bit set of the ``SHAPES`` that the surface ``norm`` passes."""
+    upper = norm.isupper()
+    capitalised = norm[:1].isupper()
+    bits = 0
+    if capitalised and not upper or (len(norm) == 1 and upper):
+        bits |= 1                                   # IS_TITLE
+    if upper:
+        bits |= 2                                   # IS_UPPER
+    if norm.islower():
+        bits |= 4                                   # IS_LOWER
+    if norm.isalpha():
+        bits |= 8                                   # IS_ALPHA
+    if norm.isdigit():
+        bits |= 16                                  # IS_DIGIT
+    if not any(c.isalnum() for c in norm):
+        bits |= 32                                  # IS_PUNCT
+    if norm == '"':
+        bits |= 64                                  # IS_QUOTE
+    if norm[:1].isdigit():
+        bits |= 128                                 # LIKE_NUM
+    if capitalised:
+        bits |= 256                                 # IS_CAPITALISED
+    return bits
