@@ -128,6 +128,10 @@ class Program:
                                  for _, rules in book.by_stage() for rule in rules if rule.kind != "layer")
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
+        # The claim rules and their required bits again, as two typed lists: the word prefilter
+        # runs over every claim rule for every sentence, without a tuple to unpack per rule.
+        self.claim_rule_list: list[Rule] = [rule for rule, _ in self.claim_rules]
+        self.claim_required: list[int] = [bits for _, bits in self.claim_rules]
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""

@@ -368,8 +368,9 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
     matches: list[Match] = []
     if program is not None:
         absent = ~program.bits(view).present
+        claim_rules, required = program.claim_rule_list, program.claim_required
         # The word prefilter for all claim rules in one pass; the rules that pass run in order.
-        for rule in [rule for rule, required in program.claim_rules if not required & absent]:
+        for rule in [claim_rules[i] for i in range(len(claim_rules)) if not required[i] & absent]:
             matches.extend(_guarded(rule, view, timeouts))
     else:
         for _, rules in book.by_stage():

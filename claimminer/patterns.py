@@ -16,22 +16,12 @@ from typing import Callable, Iterator, Sequence
 import regex
 
 from claimminer.spans import Token
+from claimminer.tokens import SHAPES, shape_bits
 from claimminer.yamlloc import Loc, loc_of
 
 OPS = ("?", "*", "+", "!", "=")  # "!" / "=": zero-width, the next token must not / must match
-SHAPES: dict[str, Callable[[Token], bool]] = {
-    "IS_TITLE": lambda t: t.norm[:1].isupper() and not t.norm.isupper() or (len(t.norm) == 1 and t.norm.isupper()),
-    "IS_UPPER": lambda t: t.norm.isupper(),
-    "IS_LOWER": lambda t: t.norm.islower(),
-    "IS_ALPHA": lambda t: t.norm.isalpha(),
-    "IS_DIGIT": lambda t: t.norm.isdigit(),
-    "IS_PUNCT": lambda t: not any(c.isalnum() for c in t.norm),
-    "IS_QUOTE": lambda t: t.norm == '"',
-    "LIKE_NUM": lambda t: t.norm[:1].isdigit(),
-    "IS_CAPITALISED": lambda t: t.norm[:1].isupper(),
-}
 _BOUNDS = regex.compile(r"\{(\d*),(\d*)\}")  # spaCy-style bounded repetition: {n,m}, {,m}, {n,}
-SHAPE_BITS = {name: 1 << i for i, name in enumerate(SHAPES)}
+SHAPE_BITS = {name: 1 << i for i, name in enumerate(SHAPES)}   # the bits of ``shape_bits``
 
 
 _SHAPE_CACHE: dict[str, int] = {}
@@ -41,10 +31,7 @@ def shape_mask(token: Token) -> int:
     """Bit set of the shape tests a token passes (it depends on the surface only, so it is cached)."""
     mask = _SHAPE_CACHE.get(token.norm)
     if mask is None:
-        mask = 0
-        for name, test in SHAPES.items():
-            if test(token):
-                mask |= SHAPE_BITS[name]
+        mask = shape_bits(token.norm)
         if len(_SHAPE_CACHE) < 200_000:  # bounded: a cache, not a leak
             _SHAPE_CACHE[token.norm] = mask
     return mask

@@ -12,15 +12,24 @@ computed on first use and kept for the sentence.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Optional, Sequence
+
+import regex
 
 from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
 from claimminer.spans import Span, Token
+from claimminer.tokens import shape_bits
 
 _CACHE_LIMIT = 200_000  # distinct surfaces kept (a cache, not a leak)
 # An element class on the stored columns: (columns needed, columns forbidden, quote condition).
 # Typed, so that a compiled build ANDs the columns as unboxed ints.
 ColumnClass = tuple[tuple[int, ...], tuple[int, ...], Optional[bool]]
+# REGEX tests asked together: (attribute, one pattern for several tests, the test of each group).
+RegexGroup = tuple[str, Any, tuple[int, ...]]
+# A pattern's leading global flags, e.g. "(?i)"; any other inline flag group (see ``_combinable``).
+_LEADING_FLAGS = re.compile(r"\(\?([a-zA-Z]+)\)")
+_INLINE_FLAGS = re.compile(r"\(\?[a-zA-Z0-9^-]+[:)]")
 
 
 class FeatureTable:
@@ -64,6 +73,7 @@ class FeatureTable:
                 self.required_bit[words] = bit
                 for word in words:
                     self.required_by_lower[word] = self.required_by_lower.get(word, 0) | bit
+        self.regex_groups, self.single_regexes = _grouped_regexes(self.regexes)
         self.inverted = self._dense_features(lexicons)
         # The classes as ``SentenceBits`` tests them: an inverted feature's column holds the
         # tokens *without* it, so needing it means forbidding its column and the other way round.
@@ -164,6 +174,21 @@ class FeatureTable:
         entry = self._cache.get(token.norm) or self.entry(token)
         return entry[0], entry[1]
 
+    def _regex_hits(self, norm: str, lower: str) -> list[int]:
+        """The features of the REGEX tests that the surface passes, in ``regexes`` order."""
+        hits: set[int] = set()
+        for attr, pattern, features in self.regex_groups:
+            groups = pattern.match(norm if attr == "norm" else lower).groups()
+            for index in range(len(features)):
+                if groups[index] is not None:
+                    hits.add(features[index])
+        for attr, pattern, feature in self.single_regexes:
+            if pattern.fullmatch(norm if attr == "norm" else lower) is not None:
+                hits.add(feature)
+        if not hits:
+            return []
+        return [feature for _, _, feature in self.regexes if feature in hits]
+
     def entry(self, token: Token) -> tuple[tuple[int, ...], int, tuple[int, ...]]:
         """(features, required-set bits, stored columns) of a surface, computed once and cached.
 
@@ -176,17 +201,64 @@ class FeatureTable:
         lower = token.lower
         found = list(self.by_lower.get(lower, ()))
         found += self.by_norm.get(token.norm, ())
-        shape = shape_mask(token)
+        shape = shape_bits(token.norm)
         found += [feature for bit, feature in self.shape_feature.items() if shape & bit]
-        for attr, pattern, feature in self.regexes:
-            if pattern.fullmatch(token.norm if attr == "norm" else lower) is not None:
-                found.append(feature)
+        found += self._regex_hits(token.norm, lower)
         inverted = self.inverted
         stored = tuple([f for f in found if f not in inverted] + sorted(inverted.difference(found)))
         entry = (tuple(found), self.required_by_lower.get(lower, 0), stored)
         if len(self._cache) < _CACHE_LIMIT:
             self._cache[token.norm] = entry
         return entry
+
+
+def _grouped_regexes(regexes: list[tuple[str, Any, int]]) -> tuple[list[RegexGroup], list[tuple[str, Any, int]]]:
+    """The REGEX tests as a few patterns, each answering several tests in one call, and the
+    tests left to run alone.
+
+    A new surface is tested against every REGEX of the rule book (a score of them), and the
+    cost of a call is mostly the call: tests of one attribute and one module (``re`` or
+    ``regex``, as ``patterns.token_regex`` chose) become one pattern of optional lookaheads,
+    ``(?:(?=(TEST)\\Z)|)`` each: its group holds the surface when TEST matches all of it, as
+    ``fullmatch`` asks, and is None otherwise (the empty branch lets the rest go on).
+    """
+    parts: dict[tuple[str, bool], list[tuple[str, int, Any]]] = {}
+    single: list[tuple[str, Any, int]] = []
+    for attr, pattern, feature in regexes:
+        source = _combinable(pattern)
+        if source is None:
+            single.append((attr, pattern, feature))
+        else:
+            parts.setdefault((attr, isinstance(pattern, re.Pattern)), []).append((source, feature, pattern))
+    groups: list[RegexGroup] = []
+    for (attr, stdlib), tests in parts.items():
+        combined = "".join(f"(?:(?=({source})\\Z)|)" for source, _, _ in tests)
+        try:
+            compiled = re.compile(combined) if stdlib else regex.compile(combined)
+        except (re.error, regex.error):   # a source this way of joining does not suit: ask it alone
+            compiled = None
+        if compiled is None or len(tests) < 2:
+            single += [(attr, pattern, feature) for _, feature, pattern in tests]
+        else:
+            groups.append((attr, compiled, tuple(feature for _, feature, _ in tests)))
+    return groups, single
+
+
+def _combinable(pattern: Any) -> str | None:
+    """The source of a test that reads the same inside a combined pattern, or None.
+
+    Not with groups of its own (they would shift the numbering) nor with inline flags except
+    leading global ones, which are made scoped (``(?i)x`` -> ``(?i:x)``): elsewhere a global
+    flag would reach the other tests.
+    """
+    if pattern.groups:
+        return None
+    source: str = pattern.pattern
+    lead = _LEADING_FLAGS.match(source)
+    body = source[lead.end():] if lead is not None else source
+    if _INLINE_FLAGS.search(body) is not None:
+        return None
+    return f"(?{lead.group(1)}:{body})" if lead is not None else source
 
 
 class SentenceBits:

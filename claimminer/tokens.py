@@ -10,18 +10,21 @@ the contracted auxiliaries of the lexicons match. ``don't``, dotted acronyms
 """
 from __future__ import annotations
 
-from typing import Iterator
+import re
+from typing import Final, Iterator
 
 import regex
 
 from claimminer.spans import Token
 
-_TOKEN = regex.compile(
+_TOKEN: Final = regex.compile(
     r"""
       (?:\p{L}\.){2,}(?!\p{L})                  # U.S.  e.g.  a.m.
     | \p{Lu}\p{Ll}{0,3}\.(?=\s+\S|,)            # Gen. Alexus G. Grynkewich, Biden Jr. said, Jr., who: an abbreviation
                                                 # inside a sentence (the splitter already cut real ends)
-    | [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
+    | (?=[\p{L}\p{N}][\p{L}\p{N}-]*+\.)         # (only where a dot follows the first name: a cheap test
+                                                # that spares every plain word the backtracking below)
+      [\p{L}\p{N}][\p{L}\p{N}-]*(?:\.[\p{L}\p{N}-]+)*\.(?:com|org|net|gov|edu|info|io|co|uk|fr|de)\b  # Factcheck.org: a site is one name
     | (?>\p{N}+(?:[.,:/]\p{N}+)*)(?:%|(?>(?:st|nd|rd|th)?)(?!-\p{L}))  # 3,500  4.5%  9/11  21st; 50-state is a word
     | '(?:s|S|re|RE|ve|VE|ll|LL|d|D|m|M)(?!\p{L})  # possessive 's and the clitics of they're, I've, we'll, I'd, I'm
     | \p{Lu}[\p{L}\p{M}\p{N}]*(?:/\p{Lu}[\p{L}\p{M}\p{N}]*)+(?![\p{L}\p{N}])  # CNN/ORC, Times/CBS: joint names (polls)
@@ -31,6 +34,15 @@ _TOKEN = regex.compile(
     """,
     regex.VERBOSE,
 )
+
+# White space as ``regex`` reads ``\s`` (Unicode White_Space), spelled out for the stdlib ``re``,
+# whose own ``\s`` also takes U+001C..U+001F (a test compares the two on every code point).
+SPACE: Final = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# The runs of text between white space, cut by the stdlib ``re`` (several times faster than
+# ``_TOKEN``, which is most of tokenizing's cost). A run of ASCII letters alone (group 1) is
+# one token as ``_TOKEN`` reads it: every alternative before the one for words needs a dot, a
+# digit, an apostrophe or a slash, and a word stops at white space. Other runs: group 2.
+_CHUNK: Final = re.compile(rf"([A-Za-z]+)(?=[{SPACE}]|\Z)|([^{SPACE}]+)")
 
 
 def span_tokenize(norm: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -42,30 +54,82 @@ def span_tokenize(norm: str, start: int = 0, end: int | None = None) -> Iterator
 # Token is a frozen dataclass, whose __init__ sets every field through object.__setattr__;
 # tokens are made by the ten thousand, so tokenize fills the slots directly (the same object).
 # The slot descriptors are read with getattr: mypy (and so mypyc, which compiles this module)
-# takes ``Token.start`` for the instance field.
-_NEW = object.__new__
-_SET_START, _SET_END = getattr(Token, "start").__set__, getattr(Token, "end").__set__
-_SET_NORM, _SET_LOWER = getattr(Token, "norm").__set__, getattr(Token, "lower").__set__
+# takes ``Token.start`` for the instance field. ``Final``: a compiled build keeps them in C
+# variables instead of looking each name up in the module's dict for every token.
+_NEW: Final = object.__new__
+_TOKEN_CLASS: Final = Token
+_SET_START: Final = getattr(Token, "start").__set__
+_SET_END: Final = getattr(Token, "end").__set__
+_SET_NORM: Final = getattr(Token, "norm").__set__
+_SET_LOWER: Final = getattr(Token, "lower").__set__
 
 
 def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, ...]:
     """Tokens of ``norm[start:end]``, each carrying its normalised and lower-cased text.
 
-    The surfaces come from ``findall`` (no match objects) and their offsets from ``str.find``:
-    a match can start at any non-space character (the last alternative is ``\\S``), so only
-    white space lies between two tokens, and a surface (never opening with white space) is
-    found first exactly where it was matched.
+    ``_CHUNK`` cuts the text between white space; a run of ASCII letters is one token as it
+    stands, and any other run is cut by ``_TOKEN``, token after token (a match can start at
+    any non-space character: the last alternative is ``\\S``, so a run's tokens lie end to
+    end). Offsets come from ``str.find``: only white space lies between two runs, so a run
+    (never opening with white space) is found first exactly where it was matched.
     """
-    out = []
+    stop = len(norm) if end is None else end
+    out: list[Token] = []
     find = norm.find
     e = start
-    for surface in _TOKEN.findall(norm, start, len(norm) if end is None else end):
-        s = find(surface, e)
-        e = s + len(surface)
-        token = _NEW(Token)
-        _SET_START(token, s)
-        _SET_END(token, e)
-        _SET_NORM(token, surface)
-        _SET_LOWER(token, surface.lower())
-        out.append(token)
+    for word, other in _CHUNK.findall(norm, start, stop):
+        if word:
+            s = find(word, e)
+            e = s + len(word)
+            out.append(_token(s, e, word))
+            continue
+        s = find(other, e)
+        e = s + len(other)
+        while s < e:
+            surface: str = _TOKEN.match(norm, s, stop).group()
+            out.append(_token(s, s + len(surface), surface))
+            s += len(surface)
     return tuple(out)
+
+
+def _token(start: int, end: int, surface: str) -> Token:
+    """A Token, its slots filled directly (see above)."""
+    token = _NEW(_TOKEN_CLASS)
+    _SET_START(token, start)
+    _SET_END(token, end)
+    _SET_NORM(token, surface)
+    _SET_LOWER(token, surface.lower())
+    return token
+
+
+# The shape flags of token patterns (``IS_TITLE: true``), in bit order: ``shape_bits`` sets
+# bit ``i`` when a surface passes ``SHAPES[i]``. One compiled function, not a test per flag:
+# every new surface of a run is tested once against all of them.
+SHAPES: Final = ("IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "IS_QUOTE",
+                 "LIKE_NUM", "IS_CAPITALISED")
+
+
+def shape_bits(norm: str) -> int:
+    """Bit set of the ``SHAPES`` that the surface ``norm`` passes."""
+    upper = norm.isupper()
+    capitalised = norm[:1].isupper()
+    bits = 0
+    if capitalised and not upper or (len(norm) == 1 and upper):
+        bits |= 1                                   # IS_TITLE
+    if upper:
+        bits |= 2                                   # IS_UPPER
+    if norm.islower():
+        bits |= 4                                   # IS_LOWER
+    if norm.isalpha():
+        bits |= 8                                   # IS_ALPHA
+    if norm.isdigit():
+        bits |= 16                                  # IS_DIGIT
+    if not any(c.isalnum() for c in norm):
+        bits |= 32                                  # IS_PUNCT
+    if norm == '"':
+        bits |= 64                                  # IS_QUOTE
+    if norm[:1].isdigit():
+        bits |= 128                                 # LIKE_NUM
+    if capitalised:
+        bits |= 256                                 # IS_CAPITALISED
+    return bits

@@ -104,3 +104,42 @@ def test_token_regex_keeps_the_regex_module_outside_the_shared_syntax(source) ->
     from claimminer.patterns import token_regex
 
     assert isinstance(token_regex(source), regex.Pattern)
+
+
+def test_grouped_regex_tests_answer_as_each_test_alone() -> None:
+    """REGEX tests asked in one combined pattern pass exactly the surfaces each passes alone
+    (``fullmatch``); tests with groups or inline flags past the start are asked alone."""
+    import re
+
+    import regex
+
+    from claimminer.tokenbits import _grouped_regexes
+
+    sources = [r".*(?:ed|s)", r"(?!.*ed$).*", r"[a-z]+ing", r"(?i).*[^s]s", r"\d[\d.,]*%", r"[\w][\w\-]*|'s|'",
+               r"(?i)(?:twenty|thirty)-(?:one|two)", r"(ab)+", r"x(?i)y", r"[A-Z][a-z]+s"]
+    regexes = [("norm", re.compile(s) if "\\" not in s and "(?i" not in s else regex.compile(s), f)
+               for f, s in enumerate(sources)]
+    groups, single = _grouped_regexes(regexes)
+    assert sorted(f for _, _, f in single) == [7, 8]       # "(ab)+" has a group; "x(?i)y" a flag inside
+    words = ["said", "talks", "stalling", "ING", "Press", "4.5%", "Twenty-One", "abab", "xY", "Xy", "'s", "", "s",
+             "passed", "Officials", "1,2%", "thirty-two", "we're"]
+    for word in words:
+        hits = {f for _, pattern, fs in groups for f, g in zip(fs, pattern.match(word).groups()) if g is not None}
+        hits |= {f for _, pattern, f in single if pattern.fullmatch(word)}
+        assert hits == {f for _, pattern, f in regexes if pattern.fullmatch(word)}, word
+
+
+def test_shape_bits_follow_the_shape_names() -> None:
+    from claimminer.patterns import SHAPE_BITS
+    from claimminer.tokens import shape_bits
+
+    def shapes(word: str) -> set[str]:
+        return {name for name, bit in SHAPE_BITS.items() if shape_bits(word) & bit}
+
+    assert shapes("Paris") == {"IS_TITLE", "IS_ALPHA", "IS_CAPITALISED"}
+    assert shapes("NATO") == {"IS_UPPER", "IS_ALPHA", "IS_CAPITALISED"}
+    assert shapes("I") == {"IS_TITLE", "IS_UPPER", "IS_ALPHA", "IS_CAPITALISED"}
+    assert shapes("said") == {"IS_LOWER", "IS_ALPHA"}
+    assert shapes("2016") == {"IS_DIGIT", "LIKE_NUM"}
+    assert shapes('"') == {"IS_PUNCT", "IS_QUOTE"}
+    assert shapes("--") == {"IS_PUNCT"}

@@ -75,3 +75,35 @@ def test_a_number_joined_to_a_word_by_a_hyphen_is_one_word() -> None:
     norms = [t.norm for t in tokenize("The 50-state poll, a 9-year-old, 21st-century, a 2-1 vote, 4.5%-rise")]
     assert norms == ["The", "50-state", "poll", ",", "a", "9-year-old", ",", "21st-century", ",", "a", "2", "-", "1",
                      "vote", ",", "4.5%", "-", "rise"]
+
+
+def test_the_white_space_of_the_run_cutter_is_that_of_the_token_pattern() -> None:
+    """``tokenize`` cuts runs with the stdlib ``re`` and ``SPACE``; ``_TOKEN`` (``regex``) must see
+    white space at exactly the same characters, or a run would hide a token boundary."""
+    import re
+    import sys
+
+    import regex
+
+    from claimminer.tokens import SPACE
+
+    ours = re.compile(f"[{SPACE}]")
+    theirs = regex.compile(r"\s")
+    assert all((ours.match(chr(c)) is None) == (theirs.match(chr(c)) is None) for c in range(sys.maxunicode + 1))
+
+
+def test_tokenize_matches_the_token_pattern_on_random_text() -> None:
+    """The run cutter's shortcut (a run of ASCII letters is one token) gives ``_TOKEN``'s tokens."""
+    import random
+
+    from claimminer.tokens import _TOKEN
+
+    pieces = list("aZbqM.,;:'-/%$ \n\t0912\x1c\x85\xa0\u2003éÉ\u0301ß_’\"()") + [
+        "com", "org", "U.S.", "Mr.", "'s", "'re", "n't", "st", "CNN/ORC", "Gen.", "..."]
+    rnd = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        expected = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
+        assert [(t.start, t.end) for t in tokenize(text, start, end)] == expected, (text, start, end)
