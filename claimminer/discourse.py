@@ -399,14 +399,14 @@ def trim_subordinate_clauses(text: str, claims: list[Claim], quotes: Sequence[Qu
 
 
 # A participle after a comma that closes a content: an adjunct of the main clause
-# ("Trump called Cruz the “ultimate hypocrite,” linking to a story"), except the
-# prepositions that look like participles ("including", "according").
+# ("Trump called Cruz the “ultimate hypocrite,” linking to a story"). Not a participle:
+# prepositions and linking words in -ing ("including", "depending"), nouns ("something").
 _ADJUNCT_PARTICIPLE = re.compile(r"\s+([a-z]+ing)\b")
-_PREPOSITION_ING = frozenset({"including", "according", "regarding", "concerning", "following", "excluding",
-                              "notwithstanding", "during", "pending", "considering", "something", "nothing",
-                              "anything", "everything", "morning", "evening", "thing", "king", "spring",
-                              "bring", "ring", "sing", "wing", "being", "depending", "ranging", "leaving",
-                              "having", "meaning"})
+_NOT_ADJUNCTS = frozenset({
+    "including", "according", "regarding", "concerning", "following", "excluding", "notwithstanding",
+    "during", "pending", "considering", "depending", "ranging", "meaning", "having", "being", "leaving",
+    "something", "nothing", "anything", "everything", "thing", "morning", "evening", "king", "spring",
+    "bring", "ring", "sing", "wing"})
 
 
 def trim_participle_adjuncts(text: str, claims: list[Claim], quotes: Sequence[Quote]) -> list[Claim]:
@@ -419,7 +419,7 @@ def trim_participle_adjuncts(text: str, claims: list[Claim], quotes: Sequence[Qu
     quote_starts = [q.start for q in quotes]
     out = []
     for claim in claims:
-        source, cue, content = claim.role("source"), claim.role("cue"), claim.role("content")
+        cue, content = claim.role("cue"), claim.role("content")
         if claim.kind == "attribution" and cue is not None and content is not None and cue.end <= content.start:
             start = content.start
             while True:
@@ -429,7 +429,7 @@ def trim_participle_adjuncts(text: str, claims: list[Claim], quotes: Sequence[Qu
                     break
                 after = cut + 1 if text[cut] == "," else cut
                 word = _ADJUNCT_PARTICIPLE.match(text, after, content.end)
-                if word is not None and word.group(1) not in _PREPOSITION_ING:
+                if word is not None and word.group(1) not in _NOT_ADJUNCTS:
                     if cut > content.start:
                         claim = _replace_content(claim, Span(content.start, cut))
                     break
