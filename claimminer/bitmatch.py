@@ -123,15 +123,14 @@ class Program:
         self.table = FeatureTable(book.lexicons, elements, required)
         cost = _layer_costs(book)
         self.compiled = {rule.id: CompiledRule(rule, self.table, cost) for rule in book.rules}
-        # (rule, required bits) in stage and file order: claim rules, and each layer's producers.
-        self.claim_rules = tuple((rule, self.compiled[rule.id].required)
-                                 for _, rules in book.by_stage() for rule in rules if rule.kind != "layer")
+        # The claim rules in stage and file order, and their required bits, as two typed lists:
+        # the word prefilter runs over every claim rule for every sentence, without a tuple to
+        # unpack per rule. Each layer's producers as (rule, required bits).
+        self.claim_rule_list: list[Rule] = [rule for _, rules in book.by_stage() for rule in rules
+                                            if rule.kind != "layer"]
+        self.claim_required: list[int] = [self.compiled[rule.id].required for rule in self.claim_rule_list]
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
-        # The claim rules and their required bits again, as two typed lists: the word prefilter
-        # runs over every claim rule for every sentence, without a tuple to unpack per rule.
-        self.claim_rule_list: list[Rule] = [rule for rule, _ in self.claim_rules]
-        self.claim_required: list[int] = [bits for _, bits in self.claim_rules]
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
