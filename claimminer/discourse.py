@@ -565,8 +565,9 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
     them that ..." is X's claim); but an inner claim whose source is a
     relative pronoun ("..., who backed X") describes someone inside the content
     and never displaces the outer claim. An inner claim that opens a relative
-    clause of a ``clause: relative`` rule, or a subordinate clause ("after Z
-    said W"), ends the outer content before that clause, and both are kept. An
+    clause of a ``clause: relative`` rule, a subordinate clause ("after Z
+    said W") or a coordinated one (", but Z said W"), ends the outer content
+    before that clause, and both are kept. An
     inner attribution whose source lies outside ("X defended the plan, saying
     ...") is not nested. ``priority``
     maps "ID@VERSION" to the rule's priority; built-in rules and commitments are
@@ -631,10 +632,11 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
 
 
 # A subordinator directly before a nested attribution's source ("... banned after the
-# candidate suggested that ..."): the clause it opens is the writer's, not the outer content.
+# candidate suggested that ..."), or a coordinator after a comma or semicolon ("deny any
+# links, but critics point to ..."): the clause it opens is the writer's, not the outer content.
 _SUBORDINATOR_BEFORE_SOURCE = re.compile(
-    r"(?i)[\s,]*\b(?:even\s+)?(?:after|although|though|because|since|while|when|before|until|unless"
-    r"|whereas|once)\s+$")
+    r"(?i)(?:[\s,]*\b(?:even\s+)?(?:after|although|though|because|since|while|when|before|until|unless"
+    r"|whereas|once)|\s*(?:;|,\s*(?:and|but|yet))(?:\s+(?:and|but|yet))?)\s+$")
 _SUBORDINATOR_WINDOW = 30   # characters looked at before the source
 
 

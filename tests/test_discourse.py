@@ -223,6 +223,12 @@ ATTRIBUTION_CASES = [
     pytest.param("A senator is calling for the ban to stay after the judge suggested that it was unlawful.",
                  [("is calling for", "the ban to stay"), ("suggested", "it was unlawful")],
                  id="a_subordinate_clause_with_its_own_cue_ends_the_content_before_it"),
+    pytest.param("Saudi officials deny any links to the groups, but critics point to charities that fund them.",
+                 [("deny", "any links to the groups"), ("point to", "charities that fund them")],
+                 id="a_coordinated_clause_with_its_own_cue_ends_the_content_before_it"),
+    pytest.param("The state said the timing was an accident; the senator said it was planned.",
+                 [("said", "the timing was an accident"), ("said", "it was planned")],
+                 id="a_clause_after_a_semicolon_with_its_own_cue_ends_the_content_before_it"),
     # A regression: "X claims that “A. B?”" gave the content “A. only.
     pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d",
                  [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")],
