@@ -140,7 +140,8 @@ _TRAILING = " \t\n,;:"
 
 
 def trim_span(text: str, span: Span | None, role: str = "") -> Span | None:
-    """A role span without white space at its ends or a comma, semicolon or colon after it.
+    """A role span without white space at its ends or a comma, semicolon or colon after it
+    (nor, for a content, before it).
 
     A captured content often runs up to the comma that introduces its source; the
     comma is not part of it. (A colon that is the whole span, a headline cue, stays.)
@@ -151,8 +152,8 @@ def trim_span(text: str, span: Span | None, role: str = "") -> Span | None:
     trailing = _TRAILING.replace(":", "") if role == "cue" else _TRAILING  # "said:" keeps its colon
     while end - start > 1 and text[end - 1] in trailing:
         end -= 1
-    while end - start > 1 and (text[start].isspace() or (role == "content" and text[start] == ":")):
-        start += 1   # a content never opens with the colon that introduces it
+    while end - start > 1 and (text[start].isspace() or (role == "content" and text[start] in ":,;")):
+        start += 1   # a content never opens with the colon that introduces it, nor a comma ("say that, in ...")
     return _widen_doubled_marks(text, start, end)
 
 

@@ -229,6 +229,10 @@ ATTRIBUTION_CASES = [
     pytest.param("The state said the timing was an accident; the senator said it was planned.",
                  [("said", "the timing was an accident"), ("said", "it was planned")],
                  id="a_clause_after_a_semicolon_with_its_own_cue_ends_the_content_before_it"),
+    # A regression: the content of "say that, in addition, ..." opened with the comma.
+    pytest.param("Aides say that, in addition to Scott, he would consider Beyer.",
+                 [("say", "in addition to Scott, he would consider Beyer")],
+                 id="a_content_does_not_open_with_a_comma"),
     # A regression: "X claims that “A. B?”" gave the content “A. only.
     pytest.param("The ad claims that \u201cthe bank made her rich. Does the town want that?\u201d",
                  [("claims", "\u201cthe bank made her rich. Does the town want that?\u201d")],
