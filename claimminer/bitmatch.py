@@ -42,6 +42,8 @@ REST: Final = 3
 START: Final = 4
 END: Final = 5
 LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (as the reference)
+WORD_BITS: Final = 60    # required-set bits per word of the claim prefilter (a compiled build's unboxed ints)
+WORD_MASK: Final = (1 << WORD_BITS) - 1
 LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
 # The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
 _NO_LEXICON: Final = Lexicon("", frozenset(), {})
@@ -129,8 +131,34 @@ class Program:
         self.claim_rule_list: list[Rule] = [rule for _, rules in book.by_stage() for rule in rules
                                             if rule.kind != "layer"]
         self.claim_required: list[int] = [self.compiled[rule.id].required for rule in self.claim_rule_list]
+        # The same bits cut into words of WORD_BITS, word ``k`` of rule ``i`` at ``i * words + k``:
+        # a rule book has some 170 required sets, and on ints that wide every ``&`` is a boxed
+        # big-int operation; on words, a compiled build tests each rule with unboxed ints.
+        self.words = max(1, -(-len(self.table.required_bit) // WORD_BITS))
+        self.claim_required_words: list[int] = [required >> (k * WORD_BITS) & WORD_MASK
+                                                for required in self.claim_required for k in range(self.words)]
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
+
+    def passing_claim_rules(self, present: int) -> list[Rule]:
+        """The claim rules, in run order, whose required-word sets all have a word among ``present``
+        (a sentence's required-set bits): ``[rule for rule, required in ... if not required & ~present]``."""
+        words = self.words
+        absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
+        required = self.claim_required_words
+        rules = self.claim_rule_list
+        out: list[Rule] = []
+        base = 0
+        for i in range(len(rules)):
+            passes = True
+            for k in range(words):
+                if required[base + k] & absent[k]:
+                    passes = False
+                    break
+            if passes:
+                out.append(rules[i])
+            base += words
+        return out
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
