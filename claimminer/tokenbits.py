@@ -282,11 +282,15 @@ class SentenceBits:
         self.n = n = len(tokens)
         cols = [0] * table.size
         present = 0
-        cached = table._cache.get
+        cache = table._cache   # the typed dict: compiled, ``get`` is a native lookup, not a bound-method call
         bit = 1
         for token in tokens:
-            _, required, stored = cached(token.norm) or table.entry(token)
-            present |= required
+            entry = cache.get(token.norm)
+            if entry is None:
+                entry = table.entry(token)
+            _, required, stored = entry
+            if required:       # most words are in no required set: no big-int OR for them
+                present |= required
             for feature in stored:
                 cols[feature] = cols[feature] | bit   # unboxed (|= on a list item goes through a boxed bit)
             bit <<= 1
