@@ -23,7 +23,7 @@ from that start alone, for all starts at once in lanes of one integer
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Final, Iterator
+from typing import TYPE_CHECKING, Final, Iterator
 
 from claimminer.matchcore import (STEP_BUDGET, Budget, Chain, Match, build_match, ends_descending, extend,
                                   new_match)
@@ -42,6 +42,8 @@ REST: Final = 3
 START: Final = 4
 END: Final = 5
 LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (as the reference)
+WORD_BITS: Final = 60    # required-set bits per word of the claim prefilter (a compiled build's unboxed ints)
+WORD_MASK: Final = (1 << WORD_BITS) - 1
 LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
 # The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
 _NO_LEXICON: Final = Lexicon("", frozenset(), {})
@@ -129,8 +131,34 @@ class Program:
         self.claim_rule_list: list[Rule] = [rule for _, rules in book.by_stage() for rule in rules
                                             if rule.kind != "layer"]
         self.claim_required: list[int] = [self.compiled[rule.id].required for rule in self.claim_rule_list]
+        # The same bits cut into words of WORD_BITS, word ``k`` of rule ``i`` at ``i * words + k``:
+        # a rule book has some 170 required sets, and on ints that wide every ``&`` is a boxed
+        # big-int operation; on words, a compiled build tests each rule with unboxed ints.
+        self.words = max(1, -(-len(self.table.required_bit) // WORD_BITS))
+        self.claim_required_words: list[int] = [required >> (k * WORD_BITS) & WORD_MASK
+                                                for required in self.claim_required for k in range(self.words)]
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
+
+    def passing_claim_rules(self, present: int) -> list[Rule]:
+        """The claim rules, in run order, whose required-word sets all have a word among ``present``
+        (a sentence's required-set bits): ``[rule for rule, required in ... if not required & ~present]``."""
+        words = self.words
+        absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
+        required = self.claim_required_words
+        rules = self.claim_rule_list
+        out: list[Rule] = []
+        base = 0
+        for i in range(len(rules)):
+            passes = True
+            for k in range(words):
+                if required[base + k] & absent[k]:
+                    passes = False
+                    break
+            if passes:
+                out.append(rules[i])
+            base += words
+        return out
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
@@ -277,33 +305,33 @@ def _backward(step: Step, view: SentenceView, bits: SentenceBits, target: int, n
     return out
 
 
-def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask: Callable[[], int],
+def _apply_op(step: Step, view: SentenceView, bits: SentenceBits, reach: int, lanes: int, width: int,
               counter: list) -> int:
-    """Positions after ``step`` with its operator, given ``forward(reach, nonempty)`` for one match.
-
-    ``once()`` gives where the element matches (for ``=`` / ``!``) and ``run_mask()`` the
-    positions of passing tokens of a one-token element; the plain and the lane passes
-    share this operator logic and differ only in these three.
+    """Positions after ``step`` with its operator, from any position in ``reach``: plain position
+    sets when ``lanes`` is 0, else lanes (see ``_lane_ends``). The plain and the lane passes share
+    this operator logic; passed as plain arguments, not callbacks, so that a compiled build makes
+    no closures for every element it advances.
     """
     op = step.op
     if op == "":
-        return forward(reach, False)
+        return _forward_any(step, view, bits, reach, lanes, width, False)
     if op == "?":
-        return reach | forward(reach, False)
-    if op == "=":
-        return reach & once()
-    if op == "!":
-        return reach & ~once()
+        return reach | _forward_any(step, view, bits, reach, lanes, width, False)
+    if op == "=" or op == "!":
+        once = _once(step, view, bits)   # where the element matches
+        if lanes:
+            once *= lanes
+        return reach & once if op == "=" else reach & ~once
     level, out = reach, 0   # repetition: ``level`` holds the positions after exactly ``count`` matches
     for count in range(step.low):
-        level = forward(level, True)
+        level = _forward_any(step, view, bits, level, lanes, width, True)
         counter[0] += 1
         if not level:
             return 0
     if step.high is not None:
         out = level
         for count in range(step.low, step.high):
-            level = forward(level, True)
+            level = _forward_any(step, view, bits, level, lanes, width, True)
             counter[0] += 1
             if not level:
                 break
@@ -311,11 +339,13 @@ def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask
         return out
     if step.kind == SIMPLE:
         # Runs of passing tokens: adding the run's mask carries each start to the run's end.
-        mask = run_mask()
+        mask = bits.class_mask(step.cls)   # the positions of passing tokens
+        if lanes:
+            mask *= lanes
         return level | (((level & mask) + mask) ^ mask)
     out = frontier = level
     while frontier:
-        frontier = forward(frontier, True) & ~out
+        frontier = _forward_any(step, view, bits, frontier, lanes, width, True) & ~out
         counter[0] += 1
         out |= frontier
     return out
@@ -323,13 +353,20 @@ def _apply_op(step: Step, reach: int, forward, once: Callable[[], int], run_mask
 
 def _advance(step: Step, view: SentenceView, bits: SentenceBits, reach: int, counter: list) -> int:
     """Positions after ``step`` with its operator, from any position in ``reach``."""
-    op = step.op   # the two commonest operators directly, without making _apply_op's callbacks
+    op = step.op   # the two commonest operators directly, one call fewer
     if op == "":
         return _forward(step, view, bits, reach)
     if op == "?":
         return reach | _forward(step, view, bits, reach)
-    return _apply_op(step, reach, lambda at, nonempty: _forward(step, view, bits, at, nonempty),
-                     lambda: _once(step, view, bits), lambda: bits.class_mask(step.cls), counter)
+    return _apply_op(step, view, bits, reach, 0, 0, counter)
+
+
+def _forward_any(step: Step, view: SentenceView, bits: SentenceBits, reach: int, lanes: int, width: int,
+                 nonempty: bool) -> int:
+    """``_forward`` on plain position sets (``lanes`` 0) or ``_lane_forward`` on lanes."""
+    if lanes:
+        return _lane_forward(step, view, bits, reach, lanes, width, nonempty)
+    return _forward(step, view, bits, reach, nonempty)
 
 
 def _retreat(step: Step, view: SentenceView, bits: SentenceBits, target: int, counter: list) -> tuple[int, list[int] | None]:
@@ -824,8 +861,7 @@ def _lane_advance(step: Step, view: SentenceView, bits: SentenceBits, reach: int
         return _lane_forward(step, view, bits, reach, lanes, width)
     if op == "?":
         return reach | _lane_forward(step, view, bits, reach, lanes, width)
-    return _apply_op(step, reach, lambda at, nonempty: _lane_forward(step, view, bits, at, lanes, width, nonempty),
-                     lambda: _once(step, view, bits) * lanes, lambda: bits.class_mask(step.cls) * lanes, counter)
+    return _apply_op(step, view, bits, reach, lanes, width, counter)
 
 
 def _longest_ends(reach: int, start: int) -> int:

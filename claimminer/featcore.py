@@ -254,13 +254,14 @@ def word_char_indices(word: str, vocab: dict[str, int]) -> bytes:
     word a run has not seen yet)."""
     padded = " " + word + " "
     size = len(padded)
-    out = array("q")
+    # A typed list, packed once: ``array.append`` is a generic method call per index when compiled.
+    out: list[int] = []
     for n in (3, 4, 5):
         for i in range(size - n + 1):
             index = vocab.get(padded[i:i + n])
             if index is not None:
                 out.append(index)
-    return out.tobytes()
+    return array("q", out).tobytes()
 
 
 def char_indices(text: str, vocab: dict[str, int], cache: dict[str, bytes], limit: int) -> bytes:

@@ -282,12 +282,14 @@ def _match_passed(rule: Rule, view: SentenceView, ends_only: bool = False) -> li
     return refmatch.match_tokens(rule, view)
 
 
-def compiled(book: Rulebook, engine: str = "fast"):
+def compiled(book: Rulebook, engine: str = "fast") -> bitmatch.Program | None:
     """The rule book compiled for the fast engine (once per book), or None for the reference engine.
 
     Rule sets whose layers refer to each other in a cycle (beyond a layer referring to
     itself) always get the reference engine: there, what a layer holds depends on the
     order in which layers are first needed, and the reference engine defines that order.
+    (Typed: untyped, a compiled ``run_rules`` reached the program's lists and methods
+    through generic attribute lookups and boxed ``&`` per rule.)
     """
     if engine == "reference":
         return None
@@ -367,10 +369,8 @@ def run_rules(book: Rulebook, view: SentenceView, text: str, timeouts: list[Rule
             view.layer(name)
     matches: list[Match] = []
     if program is not None:
-        absent = ~program.bits(view).present
-        claim_rules, required = program.claim_rule_list, program.claim_required
         # The word prefilter for all claim rules in one pass; the rules that pass run in order.
-        for rule in [claim_rules[i] for i in range(len(claim_rules)) if not required[i] & absent]:
+        for rule in program.passing_claim_rules(program.bits(view).present):
             matches.extend(_guarded(rule, view, timeouts))
     else:
         for _, rules in book.by_stage():

@@ -74,6 +74,10 @@ class FeatureTable:
                 for word in words:
                     self.required_by_lower[word] = self.required_by_lower.get(word, 0) | bit
         self.regex_groups, self.single_regexes = _grouped_regexes(self.regexes)
+        # ``_regex_hits`` returns its hits sorted, which is ``regexes`` order only while that is ascending.
+        assert [f for _, _, f in self.regexes] == sorted(f for _, _, f in self.regexes)
+        # (shape bit, feature) pairs as a typed list: every new surface is tested against each.
+        self.shape_pairs: list[tuple[int, int]] = list(self.shape_feature.items())
         self.inverted = self._dense_features(lexicons)
         # The classes as ``SentenceBits`` tests them: an inverted feature's column holds the
         # tokens *without* it, so needing it means forbidding its column and the other way round.
@@ -175,19 +179,20 @@ class FeatureTable:
         return entry[0], entry[1]
 
     def _regex_hits(self, norm: str, lower: str) -> list[int]:
-        """The features of the REGEX tests that the surface passes, in ``regexes`` order."""
-        hits: set[int] = set()
+        """The features of the REGEX tests that the surface passes, in ``regexes`` order
+        (ascending: each test's feature was numbered when it was added; each test is asked once)."""
+        hits: list[int] = []
         for attr, pattern, features in self.regex_groups:
-            groups = pattern.match(norm if attr == "norm" else lower).groups()
+            # Typed, so that a compiled build indexes the tuple instead of a generic lookup.
+            groups: tuple[Optional[str], ...] = pattern.match(norm if attr == "norm" else lower).groups()
             for index in range(len(features)):
                 if groups[index] is not None:
-                    hits.add(features[index])
+                    hits.append(features[index])
         for attr, pattern, feature in self.single_regexes:
             if pattern.fullmatch(norm if attr == "norm" else lower) is not None:
-                hits.add(feature)
-        if not hits:
-            return []
-        return [feature for _, _, feature in self.regexes if feature in hits]
+                hits.append(feature)
+        hits.sort()
+        return hits
 
     def entry(self, token: Token) -> tuple[tuple[int, ...], int, tuple[int, ...]]:
         """(features, required-set bits, stored columns) of a surface, computed once and cached.
@@ -195,20 +200,24 @@ class FeatureTable:
         The stored columns are the features with the ``inverted`` ones flipped: those the
         surface lacks instead of those it has.
         """
-        entry = self._cache.get(token.norm)
+        norm = token.norm
+        entry = self._cache.get(norm)
         if entry is not None:
             return entry
         lower = token.lower
         found = list(self.by_lower.get(lower, ()))
-        found += self.by_norm.get(token.norm, ())
-        shape = shape_bits(token.norm)
-        found += [feature for bit, feature in self.shape_feature.items() if shape & bit]
-        found += self._regex_hits(token.norm, lower)
+        found += self.by_norm.get(norm, ())
+        shape = shape_bits(norm)
+        for bit, feature in self.shape_pairs:
+            if shape & bit:
+                found.append(feature)
+        found += self._regex_hits(norm, lower)
         inverted = self.inverted
-        stored = tuple([f for f in found if f not in inverted] + sorted(inverted.difference(found)))
-        entry = (tuple(found), self.required_by_lower.get(lower, 0), stored)
+        stored = [f for f in found if f not in inverted]
+        stored += sorted(inverted.difference(found))
+        entry = (tuple(found), self.required_by_lower.get(lower, 0), tuple(stored))
         if len(self._cache) < _CACHE_LIMIT:
-            self._cache[token.norm] = entry
+            self._cache[norm] = entry
         return entry
 
 
@@ -273,11 +282,15 @@ class SentenceBits:
         self.n = n = len(tokens)
         cols = [0] * table.size
         present = 0
-        cached = table._cache.get
+        cache = table._cache   # the typed dict: compiled, ``get`` is a native lookup, not a bound-method call
         bit = 1
         for token in tokens:
-            _, required, stored = cached(token.norm) or table.entry(token)
-            present |= required
+            entry = cache.get(token.norm)
+            if entry is None:
+                entry = table.entry(token)
+            _, required, stored = entry
+            if required:       # most words are in no required set: no big-int OR for them
+                present |= required
             for feature in stored:
                 cols[feature] = cols[feature] | bit   # unboxed (|= on a list item goes through a boxed bit)
             bit <<= 1

@@ -42,7 +42,16 @@ SPACE: Final = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u2
 # ``_TOKEN``, which is most of tokenizing's cost). A run of ASCII letters alone (group 1) is
 # one token as ``_TOKEN`` reads it: every alternative before the one for words needs a dot, a
 # digit, an apostrophe or a slash, and a word stops at white space. Other runs: group 2.
-_CHUNK: Final = re.compile(rf"([A-Za-z]+)(?=[{SPACE}]|\Z)|([^{SPACE}]+)")
+#
+# A run of ASCII letters between marks of ``_MARKS`` ('"Yes,', "said.", "(AP)"; group 3, the marks
+# before and after in groups 2 and 4) is, as ``_TOKEN`` reads it, one token per mark and one for
+# the letters: no alternative before the one for words takes a mark of ``_MARKS`` (none holds
+# an apostrophe, a hyphen, a slash, a digit or a letter) except an abbreviation ("Gen.", an
+# upper-case letter and at most three lower-case ones before a full stop), which
+# ``_abbreviation_like`` sends back to ``_TOKEN``. Any other run: group 5.
+_MARKS: Final = '.,;:!?"()'
+_CHUNK: Final = re.compile(rf"([A-Za-z]+)(?=[{SPACE}]|\Z)|([{_MARKS}]*)([A-Za-z]+)([{_MARKS}]*)(?=[{SPACE}]|\Z)"
+                           rf"|([^{SPACE}]+)")
 
 
 def span_tokenize(norm: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
@@ -77,12 +86,26 @@ def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, 
     out: list[Token] = []
     find = norm.find
     e = start
-    for word, other in _CHUNK.findall(norm, start, stop):
+    for word, before, letters, after, other in _CHUNK.findall(norm, start, stop):
         if word:
             s = find(word, e)
             e = s + len(word)
             out.append(_token(s, e, word))
             continue
+        if letters and not (after[:1] == "." and _abbreviation_like(letters)):
+            # Only white space and the marks before lie between ``e`` and the letters.
+            s = find(letters, e) - len(before)
+            for mark in before:
+                out.append(_token(s, s + 1, mark))
+                s += 1
+            e = s + len(letters)
+            out.append(_token(s, e, letters))
+            for mark in after:
+                out.append(_token(e, e + 1, mark))
+                e += 1
+            continue
+        if letters:
+            other = before + letters + after
         s = find(other, e)
         e = s + len(other)
         while s < e:
@@ -90,6 +113,12 @@ def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, 
             out.append(_token(s, s + len(surface), surface))
             s += len(surface)
     return tuple(out)
+
+
+def _abbreviation_like(letters: str) -> bool:
+    """Whether ASCII ``letters`` followed by a full stop may be ``_TOKEN``'s abbreviation
+    ("Gen.", "Jr.", "A."): an upper-case letter and at most three lower-case ones."""
+    return len(letters) <= 4 and "A" <= letters[0] <= "Z" and (len(letters) == 1 or letters[1:].islower())
 
 
 def _token(start: int, end: int, surface: str) -> Token:

@@ -176,3 +176,25 @@ def test_layer_runs_gate_rules_whose_parts_are_not_side_by_side(res) -> None:
     _, apart = steps_of("Officials said that Paris was ready.")
     _, together = steps_of("The spokeswoman Kellyanne Conway said it was over.")
     assert not apart and together
+
+
+def test_the_claim_prefilter_on_words_is_the_one_on_whole_bit_sets(res) -> None:
+    """``Program.passing_claim_rules`` (required bits cut into unboxed words) keeps exactly the
+    claim rules that the whole-int test ``not required & ~present`` keeps, in run order."""
+    import random
+
+    from claimminer.bitmatch import WORD_BITS
+
+    program = compiled(res.rulebook)
+    assert program is not None
+    width = len(program.table.required_bit)
+    assert program.words * WORD_BITS >= width > WORD_BITS   # several words: the cut is exercised
+    rng = random.Random(0)
+    presents = [0, (1 << width) - 1] + [rng.getrandbits(width) | rng.getrandbits(width) for _ in range(300)]
+    # Also sentences holding exactly one rule's required sets, and one set fewer.
+    for required in program.claim_required:
+        presents += [required, required & (required - 1)]
+    for present in presents:
+        expected = [rule for rule, required in zip(program.claim_rule_list, program.claim_required)
+                    if not required & ~present]
+        assert program.passing_claim_rules(present) == expected

@@ -107,3 +107,23 @@ def test_tokenize_matches_the_token_pattern_on_random_text() -> None:
         end = rnd.randint(start, len(text))
         expected = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
         assert [(t.start, t.end) for t in tokenize(text, start, end)] == expected, (text, start, end)
+
+
+def test_letters_between_marks_match_the_token_pattern() -> None:
+    """The run cutter's second shortcut (ASCII letters between marks such as '"Yes,' or "said.")
+    gives ``_TOKEN``'s tokens, abbreviations before a full stop ("Gen.", "A.") included."""
+    import random
+
+    from claimminer.tokens import _TOKEN
+
+    pieces = list('.,;:!?"()\'-/_0 \n\xa0') + ["said", "Gen", "Jr", "A", "I", "Obama", "US", "ABCD", "Abcd",
+                                              "Abcde", "aB", "com", "org", "e", "g", "s", "re", "é"]
+    rnd = random.Random(11)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        expected = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
+        assert [(t.start, t.end) for t in tokenize(text, start, end)] == expected, (text, start, end)
+    for text in ('"Yes," he said.', "(AP) Gen. X met Jr. A. Smith.", "Obama. US. Abcd. Abcde.", 'said.")'):
+        assert [(t.start, t.end) for t in tokenize(text)] == [m.span() for m in _TOKEN.finditer(text)]
