@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import regex
 
-from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, shape_mask
+from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest
 from claimminer.spans import Span, Token
 from claimminer.tokens import shape_bits
 
@@ -97,14 +97,8 @@ class FeatureTable:
             return frozenset()
         counts: dict[int, int] = {}
         for word in words:
-            token = Token(0, len(word), word, word.lower())
-            shape = shape_mask(token)
-            for bit, feature in self.shape_feature.items():
-                if shape & bit:
-                    counts[feature] = counts.get(feature, 0) + 1
-            for attr, pattern, feature in self.regexes:
-                if pattern.fullmatch(token.norm if attr == "norm" else token.lower) is not None:
-                    counts[feature] = counts.get(feature, 0) + 1
+            for feature in self._shape_and_regex_features(word, word.lower()):
+                counts[feature] = counts.get(feature, 0) + 1
         return frozenset(feature for feature, count in counts.items() if 2 * count > len(words))
 
     def _on_columns(self, key: tuple) -> ColumnClass:
@@ -194,6 +188,14 @@ class FeatureTable:
         hits.sort()
         return hits
 
+    def _shape_and_regex_features(self, norm: str, lower: str) -> list[int]:
+        """The features a surface has from the shape tests and the REGEX tests (the ones not
+        read from a lexicon)."""
+        shape = shape_bits(norm)
+        found = [feature for bit, feature in self.shape_pairs if shape & bit]
+        found += self._regex_hits(norm, lower)
+        return found
+
     def entry(self, token: Token) -> tuple[tuple[int, ...], int, tuple[int, ...]]:
         """(features, required-set bits, stored columns) of a surface, computed once and cached.
 
@@ -207,11 +209,7 @@ class FeatureTable:
         lower = token.lower
         found = list(self.by_lower.get(lower, ()))
         found += self.by_norm.get(norm, ())
-        shape = shape_bits(norm)
-        for bit, feature in self.shape_pairs:
-            if shape & bit:
-                found.append(feature)
-        found += self._regex_hits(norm, lower)
+        found += self._shape_and_regex_features(norm, lower)
         inverted = self.inverted
         stored = [f for f in found if f not in inverted]
         stored += sorted(inverted.difference(found))
