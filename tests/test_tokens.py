@@ -92,38 +92,35 @@ def test_the_white_space_of_the_run_cutter_is_that_of_the_token_pattern() -> Non
     assert all((ours.match(chr(c)) is None) == (theirs.match(chr(c)) is None) for c in range(sys.maxunicode + 1))
 
 
-def test_tokenize_matches_the_token_pattern_on_random_text() -> None:
-    """The run cutter's shortcut (a run of ASCII letters is one token) gives ``_TOKEN``'s tokens."""
+def _assert_like_the_token_pattern(pieces: list[str], seed: int, longest: int) -> None:
+    """``tokenize`` gives ``_TOKEN``'s tokens on 20,000 random texts of ``pieces`` and slices of them."""
     import random
 
     from claimminer.tokens import _TOKEN
 
-    pieces = list("aZbqM.,;:'-/%$ \n\t0912\x1c\x85\xa0\u2003éÉ\u0301ß_’\"()") + [
-        "com", "org", "U.S.", "Mr.", "'s", "'re", "n't", "st", "CNN/ORC", "Gen.", "..."]
-    rnd = random.Random(7)
+    rnd = random.Random(seed)
     for _ in range(20000):
-        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14)))
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, longest)))
         start = rnd.randint(0, len(text))
         end = rnd.randint(start, len(text))
         expected = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
         assert [(t.start, t.end) for t in tokenize(text, start, end)] == expected, (text, start, end)
+
+
+def test_tokenize_matches_the_token_pattern_on_random_text() -> None:
+    """The run cutter's shortcut (a run of ASCII letters is one token) gives ``_TOKEN``'s tokens."""
+    pieces = list("aZbqM.,;:'-/%$ \n\t0912\x1c\x85\xa0\u2003éÉ\u0301ß_’\"()") + [
+        "com", "org", "U.S.", "Mr.", "'s", "'re", "n't", "st", "CNN/ORC", "Gen.", "..."]
+    _assert_like_the_token_pattern(pieces, seed=7, longest=14)
 
 
 def test_letters_between_marks_match_the_token_pattern() -> None:
     """The run cutter's second shortcut (ASCII letters between marks such as '"Yes,' or "said.")
     gives ``_TOKEN``'s tokens, abbreviations before a full stop ("Gen.", "A.") included."""
-    import random
-
     from claimminer.tokens import _TOKEN
 
     pieces = list('.,;:!?"()\'-/_0 \n\xa0') + ["said", "Gen", "Jr", "A", "I", "Obama", "US", "ABCD", "Abcd",
                                               "Abcde", "aB", "com", "org", "e", "g", "s", "re", "é"]
-    rnd = random.Random(11)
-    for _ in range(20000):
-        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10)))
-        start = rnd.randint(0, len(text))
-        end = rnd.randint(start, len(text))
-        expected = [(m.start(), m.end()) for m in _TOKEN.finditer(text, start, end)]
-        assert [(t.start, t.end) for t in tokenize(text, start, end)] == expected, (text, start, end)
+    _assert_like_the_token_pattern(pieces, seed=11, longest=10)
     for text in ('"Yes," he said.', "(AP) Gen. X met Jr. A. Smith.", "Obama. US. Abcd. Abcde.", 'said.")'):
         assert [(t.start, t.end) for t in tokenize(text)] == [m.span() for m in _TOKEN.finditer(text)]
