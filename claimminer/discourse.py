@@ -632,11 +632,12 @@ def drop_nested_attributions(text: str, claims: list[Claim], priority: dict[str,
 
 
 # A subordinator directly before a nested attribution's source ("... banned after the
-# candidate suggested that ..."), or a coordinator after a comma or semicolon ("deny any
-# links, but critics point to ..."): the clause it opens is the writer's, not the outer content.
+# candidate suggested that ..."), "and" ("31 percent favored X and 12 percent backed Y"), or a
+# coordinator after a comma or semicolon ("deny any links, but critics point to ..."): the
+# clause it opens is the writer's, not the outer content.
 _SUBORDINATOR_BEFORE_SOURCE = re.compile(
     r"(?i)(?:[\s,]*\b(?:even\s+)?(?:after|although|though|because|since|while|when|before|until|unless"
-    r"|whereas|once)|\s*(?:;|,\s*(?:and|but|yet))(?:\s+(?:and|but|yet))?)\s+$")
+    r"|whereas|once|and)|\s*(?:;|,\s*(?:and|but|yet))(?:\s+(?:and|but|yet))?)\s+$")
 _SUBORDINATOR_WINDOW = 30   # characters looked at before the source
 
 
