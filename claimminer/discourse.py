@@ -180,15 +180,17 @@ def drop_buried_participles(text: str, claims: list[Claim]) -> list[Claim]:
     return [claim for claim in claims if not buried(claim)]
 
 
-_WORDLESS = re.compile(r"[\W_]*")
+# No word at all, or a lone article, preposition or conjunction ("countered by", "booed and").
+_WORDLESS = re.compile(r"(?i)[\W_]*(?:(?:a|an|the|and|but|or|nor|by|of|to|for|in|on|at|with|from|as)[\W_]*)?")
 
 
 def drop_wordless_contents(text: str, claims: list[Claim]) -> list[Claim]:
-    """Drop an attribution whose content holds no word at all (")", "--").
+    """Drop an attribution whose content holds no word, or one function word only.
 
-    Such a content is a rule running out of its clause ("David French defended)"), not
-    something said. "He said that." keeps its "that" (a pronoun there), and a claim with
-    no content at all (a continued quotation's cue) is kept.
+    Such a content is a rule running out of its clause (")" in "David French defended)",
+    "by" in "The campaign countered by suggesting ..."), not something said. "He said
+    that." keeps its "that" (a pronoun there), and a claim with no content at all (a
+    continued quotation's cue) is kept.
     """
     def wordless(claim: Claim) -> bool:
         content = claim.role("content")

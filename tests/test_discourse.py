@@ -50,6 +50,15 @@ def test_a_content_without_a_word_is_no_attribution() -> None:
     assert drop_wordless_contents(text, [wordless, pronoun]) == [pronoun]
 
 
+def test_a_content_of_one_function_word_is_no_attribution() -> None:
+    # "The campaign countered Sunday by suggesting ..." gave the content "by".
+    text = "The campaign countered by suggesting two dates, and the crowd booed and left."
+    by = _claim(text, "say@1", "The campaign", "countered", "by")
+    conjunction = _claim(text, "stance@1", "the crowd", "booed", "and")
+    dates = _claim(text, "say@1", "The campaign", "suggesting", "two dates")
+    assert drop_wordless_contents(text, [by, conjunction, dates]) == [dates]
+
+
 def test_builtin_and_commitment_claims_are_kept() -> None:
     text = "They say they will win."
     outer = _claim(text, "say@1", "They", "say", "they will win")
