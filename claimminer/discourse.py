@@ -180,7 +180,7 @@ def drop_buried_participles(text: str, claims: list[Claim]) -> list[Claim]:
     return [claim for claim in claims if not buried(claim)]
 
 
-# No word at all, or a lone article, preposition or conjunction ("countered by", "booed and").
+# No word at all, or a lone article, preposition or conjunction ("replied by", "jeered and").
 _WORDLESS = re.compile(r"(?i)[\W_]*(?:(?:a|an|the|and|but|or|nor|by|of|to|for|in|on|at|with|from|as)[\W_]*)?")
 
 
@@ -188,7 +188,7 @@ def drop_wordless_contents(text: str, claims: list[Claim]) -> list[Claim]:
     """Drop an attribution whose content holds no word, or one function word only.
 
     Such a content is a rule running out of its clause (")" in "David French defended)",
-    "by" in "The campaign countered by suggesting ..."), not something said. "He said
+    "by" in "The union replied by proposing ..."), not something said. "He said
     that." keeps its "that" (a pronoun there), and a claim with no content at all (a
     continued quotation's cue) is kept.
     """
