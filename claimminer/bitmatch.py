@@ -45,6 +45,7 @@ LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (
 WORD_BITS: Final = 60    # required-set bits per word of the claim prefilter (a compiled build's unboxed ints)
 WORD_MASK: Final = (1 << WORD_BITS) - 1
 LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+SMALL_SENTENCE: Final = 60   # tokens: positions 0 .. n + 1 fit a compiled build's unboxed int (``_start_pass``)
 # The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
 _NO_LEXICON: Final = Lexicon("", frozenset(), {})
 
@@ -728,6 +729,8 @@ def _lane_ends(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, 
     sentence cubic work; passes of at most LANES starts keep it to a fixed multiple of
     the sentence's length.
     """
+    if bits.n <= SMALL_SENTENCE and starts:
+        return _start_pass(steps, view, bits, feasible, starts, counter)
     if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
         return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
@@ -806,6 +809,92 @@ def _lane_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, 
         reach >>= width
         if ends:
             out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
+    return out
+
+
+def _start_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int] | None,
+                starts: int, counter: list) -> list[tuple[int, int]]:
+    """``_lane_pass``, one start after the other on plain position sets: the same ends, the same
+    layers computed in the same order, the same count of steps.
+
+    In a short sentence (``SMALL_SENTENCE``) a set of positions fits a machine word, which a
+    compiled build keeps unboxed; the lanes of all starts make one integer of starts x tokens
+    bits, and every operation on it a heap-allocated big-integer operation. So here many
+    cheap passes beat one dear one (lanes remain for long sentences).
+
+    What the lane pass does for all starts at once is mirrored: a lane pass stops at the step
+    after which every lane is empty (without ``feasible``), and so do the starts here, the
+    last to run out deciding; each start meets the steps in order, so layers are first
+    computed in step order, as there. A repetition loop runs in a lane pass until its
+    longest-running lane is done, so each step counts the most rounds any start took
+    there; with ``feasible``, a lane pass goes through the steps after every lane is
+    empty, so those steps are run here once with no positions, for their layers and counts.
+    """
+    last = len(steps)
+    most = [0] * last     # per step: the most repetition rounds a start took there
+    rounds = [0]          # one start's rounds in one step (``_advance``'s counter)
+    masks = bits.class_masks
+    ready, layer_starts = view.ready, view.layer_starts
+    reached = 0           # steps any start has entered
+    origins = 0
+    alive = False         # whether a start has positions after the last step
+    out: list[tuple[int, int]] = []
+    while starts:
+        low = starts & -starts
+        starts ^= low
+        start = low.bit_length() - 1
+        origins += 1
+        reach = low
+        index = 0
+        while index < last:
+            step = steps[index]
+            op = step.op
+            if step.kind == SIMPLE and op != "*":
+                mask = masks.get(step.cls)
+                if mask is None:
+                    mask = bits.class_mask(step.cls)
+                if op == "":
+                    reach = (reach & mask) << 1
+                elif op == "?":
+                    reach |= (reach & mask) << 1
+                elif op == "=":
+                    reach &= mask
+                else:
+                    reach &= ~mask
+            elif step.kind == LAYER and op == "":
+                name = step.layer
+                if name not in ready:
+                    view.compute_layer(name)
+                reach = _layer_step(view, name, reach & layer_starts.get(name, 0))
+            else:
+                rounds[0] = 0
+                reach = _advance(step, view, bits, reach, rounds)
+                if rounds[0] > most[index]:
+                    most[index] = rounds[0]
+            if feasible is not None:
+                reach &= feasible[index + 1]
+            index += 1
+            if not reach:
+                break
+        if index > reached:
+            reached = index
+        if reach:
+            alive = True
+            ends = reach & ~((2 << start) - 1)   # spans of at least one token
+            if ends:
+                out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
+    spent = 0
+    for index in range(reached):
+        spent += most[index]
+    if feasible is None and not alive:   # every start ran out, the last at step ``reached - 1``: a lane pass stops there
+        counter[0] += spent + reached
+        return []
+    if reached < last:
+        for index in range(reached, last):   # no positions left: what a lane pass still does
+            rounds[0] = 0
+            _advance(steps[index], view, bits, 0, rounds)
+            spent += rounds[0]
+    counter[0] += spent + last * origins
     return out
 
 
