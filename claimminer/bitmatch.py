@@ -145,26 +145,25 @@ class Program:
                                                 for required in self.claim_required for k in range(self.words)]
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
+        # Each layer's producers and their required bits in words, as for the claim rules: a layer
+        # is computed in most sentences, SPEAKER_NP from some 40 rules.
+        self.producer_words: dict[str, tuple[list[Rule], list[int]]] = {
+            name: ([rule for rule, _ in pairs],
+                   [required >> (k * WORD_BITS) & WORD_MASK for _, required in pairs for k in range(self.words)])
+            for name, pairs in self.producers.items()}
 
     def passing_claim_rules(self, present: int) -> list[Rule]:
         """The claim rules, in run order, whose required-word sets all have a word among ``present``
         (a sentence's required-set bits): ``[rule for rule, required in ... if not required & ~present]``."""
-        words = self.words
-        absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
-        required = self.claim_required_words
-        rules = self.claim_rule_list
-        out: list[Rule] = []
-        base = 0
-        for i in range(len(rules)):
-            passes = True
-            for k in range(words):
-                if required[base + k] & absent[k]:
-                    passes = False
-                    break
-            if passes:
-                out.append(rules[i])
-            base += words
-        return out
+        return _passing(self.claim_rule_list, self.claim_required_words, self.words, present)
+
+    def passing_producers(self, name: str, present: int) -> list[Rule]:
+        """The rules computing layer ``name``, in order, that pass the word prefilter for ``present``:
+        ``[rule for rule, required in self.producers[name] if not required & ~present]``."""
+        found = self.producer_words.get(name)
+        if found is None:
+            return []
+        return _passing(found[0], found[1], self.words, present)
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
@@ -172,6 +171,24 @@ class Program:
         if bits is None:
             bits = view.bits = SentenceBits(self.table, view.tokens, view.in_quote)
         return bits
+
+
+def _passing(rules: list[Rule], required: list[int], words: int, present: int) -> list[Rule]:
+    """The ``rules`` whose required bits (``required``: ``words`` words per rule, in rule order)
+    all are among ``present``, in order; the words are unboxed ints in a compiled build."""
+    absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
+    out: list[Rule] = []
+    base = 0
+    for i in range(len(rules)):
+        passes = True
+        for k in range(words):
+            if required[base + k] & absent[k]:
+                passes = False
+                break
+        if passes:
+            out.append(rules[i])
+        base += words
+    return out
 
 
 def _layer_costs(book) -> dict[str, int]:
