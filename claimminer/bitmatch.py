@@ -45,6 +45,12 @@ LAYER_LIMIT: Final = 8   # ends kept per start token of a layer, longest first (
 WORD_BITS: Final = 60    # required-set bits per word of the claim prefilter (a compiled build's unboxed ints)
 WORD_MASK: Final = (1 << WORD_BITS) - 1
 LANES: Final = 64        # span-only layer rules with at most this many candidate starts run in one lane pass
+SMALL_SENTENCE: Final = 60   # tokens: positions 0 .. n + 1 fit a compiled build's unboxed int (``_start_pass``)
+# Span-only layer rules in such a sentence go straight to ``_start_pass`` from at most this many
+# candidate starts; from more, the forward and backward passes first keep the starts that can
+# complete (a start pass costs per start, a lane pass did not). Chosen by instruction counts
+# over PolNeAR dev (4: 3,529M, 12: 3,518M, every one as lanes: 3,711M).
+FEW_STARTS: Final = 12
 # The ``lexicon`` of a step that is not a phrase lexicon (never looked at: typed fields hold no None).
 _NO_LEXICON: Final = Lexicon("", frozenset(), {})
 
@@ -139,26 +145,25 @@ class Program:
                                                 for required in self.claim_required for k in range(self.words)]
         self.producers = {name: tuple((rule, self.compiled[rule.id].required) for rule in rules)
                           for name, rules in book.producers().items()}
+        # Each layer's producers and their required bits in words, as for the claim rules: a layer
+        # is computed in most sentences, SPEAKER_NP from some 40 rules.
+        self.producer_words: dict[str, tuple[list[Rule], list[int]]] = {
+            name: ([rule for rule, _ in pairs],
+                   [required >> (k * WORD_BITS) & WORD_MASK for _, required in pairs for k in range(self.words)])
+            for name, pairs in self.producers.items()}
 
     def passing_claim_rules(self, present: int) -> list[Rule]:
         """The claim rules, in run order, whose required-word sets all have a word among ``present``
         (a sentence's required-set bits): ``[rule for rule, required in ... if not required & ~present]``."""
-        words = self.words
-        absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
-        required = self.claim_required_words
-        rules = self.claim_rule_list
-        out: list[Rule] = []
-        base = 0
-        for i in range(len(rules)):
-            passes = True
-            for k in range(words):
-                if required[base + k] & absent[k]:
-                    passes = False
-                    break
-            if passes:
-                out.append(rules[i])
-            base += words
-        return out
+        return _passing(self.claim_rule_list, self.claim_required_words, self.words, present)
+
+    def passing_producers(self, name: str, present: int) -> list[Rule]:
+        """The rules computing layer ``name``, in order, that pass the word prefilter for ``present``:
+        ``[rule for rule, required in self.producers[name] if not required & ~present]``."""
+        found = self.producer_words.get(name)
+        if found is None:
+            return []
+        return _passing(found[0], found[1], self.words, present)
 
     def bits(self, view: SentenceView) -> SentenceBits:
         """The sentence's columns, built on first use and kept on the view."""
@@ -166,6 +171,24 @@ class Program:
         if bits is None:
             bits = view.bits = SentenceBits(self.table, view.tokens, view.in_quote)
         return bits
+
+
+def _passing(rules: list[Rule], required: list[int], words: int, present: int) -> list[Rule]:
+    """The ``rules`` whose required bits (``required``: ``words`` words per rule, in rule order)
+    all are among ``present``, in order; the words are unboxed ints in a compiled build."""
+    absent = [~(present >> (k * WORD_BITS)) & WORD_MASK for k in range(words)]
+    out: list[Rule] = []
+    base = 0
+    for i in range(len(rules)):
+        passes = True
+        for k in range(words):
+            if required[base + k] & absent[k]:
+                passes = False
+                break
+        if passes:
+            out.append(rules[i])
+        base += words
+    return out
 
 
 def _layer_costs(book) -> dict[str, int]:
@@ -626,9 +649,9 @@ def _match(compiled: CompiledRule, view: SentenceView, bits: SentenceBits, count
     reach = _starts(compiled.first, view, bits)
     if not reach:
         return []
-    if compiled.spans_only and reach.bit_count() <= LANES:
-        # Few candidate starts: one pass with each start in its own lane replaces the
-        # forward, backward and per-start passes (starts that cannot complete end empty).
+    if compiled.spans_only and reach.bit_count() <= (FEW_STARTS if bits.n <= SMALL_SENTENCE else LANES):
+        # Few candidate starts: one pass from each start (or with each in its own lane) replaces
+        # the forward, backward and per-start passes (starts that cannot complete end empty).
         return _span_results(compiled.rule, bits, _lane_ends(steps, view, bits, None, reach, counter), ends_only)
     masks = bits.class_masks
     reaches = [reach]
@@ -728,6 +751,8 @@ def _lane_ends(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, 
     sentence cubic work; passes of at most LANES starts keep it to a fixed multiple of
     the sentence's length.
     """
+    if bits.n <= SMALL_SENTENCE and starts:
+        return _start_pass(steps, view, bits, feasible, starts, counter)
     if starts.bit_count() <= LANES:   # the usual case: one pass, no chunking
         return _lane_pass(steps, view, bits, feasible, starts, counter)
     out: list[tuple[int, int]] = []
@@ -806,6 +831,92 @@ def _lane_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, 
         reach >>= width
         if ends:
             out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
+    return out
+
+
+def _start_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits, feasible: list[int] | None,
+                starts: int, counter: list) -> list[tuple[int, int]]:
+    """``_lane_pass``, one start after the other on plain position sets: the same ends, the same
+    layers computed in the same order, the same count of steps.
+
+    In a short sentence (``SMALL_SENTENCE``) a set of positions fits a machine word, which a
+    compiled build keeps unboxed; the lanes of all starts make one integer of starts x tokens
+    bits, and every operation on it a heap-allocated big-integer operation. So here many
+    cheap passes beat one dear one (lanes remain for long sentences).
+
+    What the lane pass does for all starts at once is mirrored: a lane pass stops at the step
+    after which every lane is empty (without ``feasible``), and so do the starts here, the
+    last to run out deciding; each start meets the steps in order, so layers are first
+    computed in step order, as there. A repetition loop runs in a lane pass until its
+    longest-running lane is done, so each step counts the most rounds any start took
+    there; with ``feasible``, a lane pass goes through the steps after every lane is
+    empty, so those steps are run here once with no positions, for their layers and counts.
+    """
+    last = len(steps)
+    most = [0] * last     # per step: the most repetition rounds a start took there
+    rounds = [0]          # one start's rounds in one step (``_advance``'s counter)
+    masks = bits.class_masks
+    ready, layer_starts = view.ready, view.layer_starts
+    reached = 0           # steps any start has entered
+    origins = 0
+    alive = False         # whether a start has positions after the last step
+    out: list[tuple[int, int]] = []
+    while starts:
+        low = starts & -starts
+        starts ^= low
+        start = low.bit_length() - 1
+        origins += 1
+        reach = low
+        index = 0
+        while index < last:
+            step = steps[index]
+            op = step.op
+            if step.kind == SIMPLE and op != "*":
+                mask = masks.get(step.cls)
+                if mask is None:
+                    mask = bits.class_mask(step.cls)
+                if op == "":
+                    reach = (reach & mask) << 1
+                elif op == "?":
+                    reach |= (reach & mask) << 1
+                elif op == "=":
+                    reach &= mask
+                else:
+                    reach &= ~mask
+            elif step.kind == LAYER and op == "":
+                name = step.layer
+                if name not in ready:
+                    view.compute_layer(name)
+                reach = _layer_step(view, name, reach & layer_starts.get(name, 0))
+            else:
+                rounds[0] = 0
+                reach = _advance(step, view, bits, reach, rounds)
+                if rounds[0] > most[index]:
+                    most[index] = rounds[0]
+            if feasible is not None:
+                reach &= feasible[index + 1]
+            index += 1
+            if not reach:
+                break
+        if index > reached:
+            reached = index
+        if reach:
+            alive = True
+            ends = reach & ~((2 << start) - 1)   # spans of at least one token
+            if ends:
+                out.append((start, ends if ends.bit_count() <= LAYER_LIMIT else _longest_ends(ends, start)))
+    spent = 0
+    for index in range(reached):
+        spent += most[index]
+    if feasible is None and not alive:   # every start ran out, the last at step ``reached - 1``: a lane pass stops there
+        counter[0] += spent + reached
+        return []
+    if reached < last:
+        for index in range(reached, last):   # no positions left: what a lane pass still does
+            rounds[0] = 0
+            _advance(steps[index], view, bits, 0, rounds)
+            spent += rounds[0]
+    counter[0] += spent + last * origins
     return out
 
 

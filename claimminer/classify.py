@@ -259,6 +259,7 @@ class FastScorer:
         self.sig_a = np.array([c.a_ for c in sig])
         self.sig_b = np.array([c.b_ for c in sig])
         self.word_cache: dict[str, bytes] = {}   # word -> its packed char n-gram indices
+        self.word_sets = featcore.WordSetIndex(features.LEX_KEYS)   # the cue and lexicon sets, indexed
 
     @staticmethod
     def _tfidf(n: int, counts: list[int], cols: np.ndarray, idf: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -288,7 +289,7 @@ class FastScorer:
         """
         n = len(rows)
         got = featcore.document_columns(rows, self.word_vocab, self.char_vocab, self.row_vocab, self.word_cache,
-                                        WORD_CACHE_LIMIT, features.LEX_KEYS)
+                                        WORD_CACHE_LIMIT, features.LEX_KEYS, self.word_sets)
         # the char block arrives packed: read in place, no conversion per integer
         char_cols = np.frombuffer(got.char_cols, dtype=np.int64)
         wr, wc, wv = self._tfidf(n, got.word_counts, np.asarray(got.word_cols, dtype=np.int64), self.word_idf)

@@ -126,8 +126,7 @@ class SentenceView:
             self.ready.add(name)  # a layer rule that refers to its own layer sees what is found so far
             program = self.program
             if program is not None:
-                present = program.bits(self).present
-                rules = [rule for rule, required in program.producers.get(name, ()) if not required & ~present]
+                rules = program.passing_producers(name, program.bits(self).present)
             else:
                 rules = [rule for rule in self.producers.get(name, ()) if _passes(rule, self)]
             # The fast engine's compiled rules, when span-only layer rules may skip their matches.

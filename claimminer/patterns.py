@@ -162,6 +162,23 @@ _SHARED_SYNTAX = regex.compile(
     r"|\(\?[:!=]|\((?!\?)|[)|.*+?^$]|\{(?:\d+(?:,\d*)?|,\d+)\})*")
 
 
+# Sources that ``re`` reads as ``regex`` (version 0) does on every ASCII string, though not on
+# every string: the shared syntax above, plus ``\w \W \d \D`` (ASCII letters, digits and "_"
+# in both modules; they differ on other characters) and a leading ``(?i)`` (on ASCII strings
+# both fold only A-Z with a-z). Not ``\s``: ``re`` also takes U+001C..U+001F for white space.
+_ASCII_SHARED_SYNTAX = regex.compile(
+    rf"""(?:\(\?i\))?(?:[A-Za-z0-9 '%,:;"/_&-]|{_PUNCT_ESCAPE}|\\[wWdD]"""
+    rf"""|\[\^?(?:[A-Za-z0-9 '%,.:;"/_&-]|{_PUNCT_ESCAPE}|\\[wWdD])+\]"""
+    r"|\(\?[:!=]|\((?!\?)|[)|.*+?^$]|\{(?:\d+(?:,\d*)?|,\d+)\})*")
+
+
+def ascii_shared(pattern) -> bool:
+    """Whether ``pattern`` (as ``token_regex`` made it) is a ``regex`` pattern that ``re`` compiled
+    from the same source reads alike on every ASCII string (see ``_ASCII_SHARED_SYNTAX``)."""
+    return (isinstance(pattern, regex.Pattern) and not pattern.flags & ~(regex.U | regex.V0 | regex.I)
+            and _ASCII_SHARED_SYNTAX.fullmatch(pattern.pattern) is not None)
+
+
 def token_regex(source: str):
     """``source`` compiled for REGEX token tests, which only ask whether a whole token matches.
 

@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 import regex
 
-from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest
+from claimminer.patterns import SENTENCE_FINAL, SHAPE_BITS, Element, Lexicon, TokenTest, ascii_shared
 from claimminer.spans import Span, Token
 from claimminer.tokens import shape_bits
 
@@ -246,9 +246,29 @@ def _grouped_regexes(regexes: list[tuple[str, Any, int]]) -> tuple[list[RegexGro
             compiled = None
         if compiled is None or len(tests) < 2:
             single += [(attr, pattern, feature) for _, feature, pattern in tests]
-        else:
-            groups.append((attr, compiled, tuple(feature for _, feature, _ in tests)))
+            continue
+        if not stdlib and all(ascii_shared(pattern) for _, _, pattern in tests):
+            try:
+                compiled = AsciiTwin(compiled, re.compile(combined))
+            except re.error:
+                pass
+        groups.append((attr, compiled, tuple(feature for _, feature, _ in tests)))
     return groups, single
+
+
+class AsciiTwin:
+    """A combined ``regex`` pattern and the same source compiled by ``re``, which reads every
+    ASCII string alike (``patterns.ascii_shared``) at about a third of the cost: ``match``
+    asks ``re`` for ASCII strings (most new words of a run), ``regex`` for the others."""
+
+    __slots__ = ("full", "ascii")
+
+    def __init__(self, full: Any, ascii: Any) -> None:
+        self.full = full
+        self.ascii = ascii
+
+    def match(self, string: str) -> Any:
+        return (self.ascii if string.isascii() else self.full).match(string)
 
 
 def _combinable(pattern: Any) -> str | None:

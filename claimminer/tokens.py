@@ -73,8 +73,58 @@ _SET_NORM: Final = getattr(Token, "norm").__set__
 _SET_LOWER: Final = getattr(Token, "lower").__set__
 
 
+# The characters ``str.split()`` takes for white space besides ``SPACE`` (a test checks it).
+_SPLIT_ONLY_SPACE: Final = "\x1c\x1d\x1e\x1f"
+
+
 def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, ...]:
     """Tokens of ``norm[start:end]``, each carrying its normalised and lower-cased text.
+
+    The runs between white space come from ``str.split`` (several times cheaper than
+    ``_CHUNK``), read as ``_CHUNK``'s groups would read them: a run of ASCII letters, with
+    marks of ``_MARKS`` before and after or without, is one token per mark and one for the
+    letters (unless ``_abbreviation_like``); any other run is cut by ``_TOKEN``. Text holding
+    a character that only ``str.split`` takes for white space goes to ``_chunk_tokenize``.
+    """
+    stop = len(norm) if end is None else end
+    text = norm[start:stop]
+    for char in _SPLIT_ONLY_SPACE:
+        if char in text:
+            return _chunk_tokenize(norm, start, stop)
+    out: list[Token] = []
+    find = norm.find
+    e = start
+    for run in text.split():
+        s = find(run, e)   # only white space lies between ``e`` and the run: found where it is
+        e = s + len(run)
+        if run.isascii():
+            if run.isalpha():
+                out.append(_token(s, e, run))
+                continue
+            letters = run.strip(_MARKS)
+            if letters and letters.isalpha():
+                lead = run.find(letters)   # the marks before (``letters`` holds none of them)
+                after = run[lead + len(letters):]
+                if not (after[:1] == "." and _abbreviation_like(letters)):
+                    for index in range(lead):
+                        out.append(_token(s + index, s + index + 1, run[index]))
+                    at = s + lead
+                    out.append(_token(at, at + len(letters), letters))
+                    at += len(letters)
+                    for mark in after:
+                        out.append(_token(at, at + 1, mark))
+                        at += 1
+                    continue
+        at = s
+        while at < e:
+            surface: str = _TOKEN.match(norm, at, stop).group()
+            out.append(_token(at, at + len(surface), surface))
+            at += len(surface)
+    return tuple(out)
+
+
+def _chunk_tokenize(norm: str, start: int, stop: int) -> tuple[Token, ...]:
+    """``tokenize`` with the runs cut by ``_CHUNK`` (white space exactly as ``SPACE``), for any text.
 
     ``_CHUNK`` cuts the text between white space; a run of ASCII letters is one token as it
     stands, and any other run is cut by ``_TOKEN``, token after token (a match can start at
@@ -82,7 +132,6 @@ def tokenize(norm: str, start: int = 0, end: int | None = None) -> tuple[Token, 
     end). Offsets come from ``str.find``: only white space lies between two runs, so a run
     (never opening with white space) is found first exactly where it was matched.
     """
-    stop = len(norm) if end is None else end
     out: list[Token] = []
     find = norm.find
     e = start

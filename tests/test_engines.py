@@ -198,3 +198,7 @@ def test_the_claim_prefilter_on_words_is_the_one_on_whole_bit_sets(res) -> None:
         expected = [rule for rule, required in zip(program.claim_rule_list, program.claim_required)
                     if not required & ~present]
         assert program.passing_claim_rules(present) == expected
+        for name, pairs in program.producers.items():   # the layers' producers, through the same words
+            assert program.passing_producers(name, present) == [rule for rule, required in pairs
+                                                                if not required & ~present], name
+    assert program.passing_producers("NO_SUCH_LAYER", 0) == []

@@ -143,3 +143,42 @@ def test_shape_bits_follow_the_shape_names() -> None:
     assert shapes("2016") == {"IS_DIGIT", "LIKE_NUM"}
     assert shapes('"') == {"IS_PUNCT", "IS_QUOTE"}
     assert shapes("--") == {"IS_PUNCT"}
+
+
+def test_ascii_twins_read_ascii_strings_as_the_regex_module() -> None:
+    """A source ``patterns.ascii_shared`` admits matches the same ASCII strings under ``re`` as under
+    ``regex``, so the combined pattern's ``re`` twin (``tokenbits.AsciiTwin``) may answer for them;
+    other strings still go to ``regex``. Checked on every REGEX test of the shipped rules and on
+    sources written for the corners (case, word and digit classes, negated classes)."""
+    import random
+    import re
+
+    import regex
+
+    from claimminer.cli import load_resources
+    from claimminer.match import compiled
+    from claimminer.patterns import ascii_shared, token_regex
+    from claimminer.tokenbits import AsciiTwin, _grouped_regexes
+
+    program = compiled(load_resources(None).rulebook)
+    assert program is not None
+    sources = [pattern.pattern for _, pattern, _ in program.table.regexes]
+    sources += [r"(?i)[^s]\w*K", r"\W\D[\w\-]+", r"(?i)[a-z_]+\d", r"[^\w]+", r"(?i)stra(?:ss|ß)e", r"\d+"]
+    rnd = random.Random(17)
+    alphabet = "aAsSkKzZ_09-.,%'\" \t\x1c\x7f" + "ſKßé١٢"
+    strings = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 6))) for _ in range(20000)]
+    strings += ["said", "Twenty-One", "4.5%", "'s", "straße", "STRASSE", "K", "ſ"]
+    shared = [s for s in sources if ascii_shared(token_regex(s))]
+    assert len(shared) >= 8
+    for source in shared:
+        theirs, ours = regex.compile(source), re.compile(source)
+        for string in strings:
+            if string.isascii():
+                assert (ours.fullmatch(string) is None) == (theirs.fullmatch(string) is None), (source, string)
+    # The tests as the feature table groups them: every surface gets the hits of each test alone.
+    groups, single = _grouped_regexes(program.table.regexes)
+    assert any(isinstance(pattern, AsciiTwin) for _, pattern, _ in groups)
+    for string in strings:
+        hits = {f for _, pattern, fs in groups for f, g in zip(fs, pattern.match(string).groups()) if g is not None}
+        hits |= {f for _, pattern, f in single if pattern.fullmatch(string)}
+        assert hits == {f for _, pattern, f in program.table.regexes if pattern.fullmatch(string)}, string

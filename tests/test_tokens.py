@@ -92,6 +92,36 @@ def test_the_white_space_of_the_run_cutter_is_that_of_the_token_pattern() -> Non
     assert all((ours.match(chr(c)) is None) == (theirs.match(chr(c)) is None) for c in range(sys.maxunicode + 1))
 
 
+def test_str_split_takes_for_white_space_SPACE_and_the_split_only_characters() -> None:
+    """``tokenize`` cuts runs with ``str.split`` unless the text holds a character of
+    ``_SPLIT_ONLY_SPACE``: those must be exactly what ``str.split`` adds to ``SPACE``."""
+    import re
+    import sys
+
+    from claimminer.tokens import _SPLIT_ONLY_SPACE, SPACE
+
+    ours = re.compile(f"[{SPACE}]")
+    split = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    space = {chr(c) for c in range(sys.maxunicode + 1) if ours.match(chr(c))}
+    assert split - space == set(_SPLIT_ONLY_SPACE) and space <= split
+
+
+def test_the_split_path_and_the_run_cutter_give_the_same_tokens() -> None:
+    """``tokenize`` (runs from ``str.split``) and ``_chunk_tokenize`` (runs from ``_CHUNK``) agree."""
+    import random
+
+    from claimminer.tokens import _chunk_tokenize
+
+    pieces = list('.,;:!?"()\'-/_0 \n\t\xa0\u2003é') + ["said", "Gen", "Jr", "A", "I", "US", "Abcd", "aB", "'s",
+                                                        "n't", "U.S.", "3,500", "4.5%", "com", "x\x1cy"]
+    rnd = random.Random(13)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 12)))
+        start = rnd.randint(0, len(text))
+        end = rnd.randint(start, len(text))
+        assert tokenize(text, start, end) == _chunk_tokenize(text, start, end), (text, start, end)
+
+
 def _assert_like_the_token_pattern(pieces: list[str], seed: int, longest: int) -> None:
     """``tokenize`` gives ``_TOKEN``'s tokens on 20,000 random texts of ``pieces`` and slices of them."""
     import random
