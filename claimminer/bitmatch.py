@@ -269,6 +269,26 @@ def _layer_step(view: SentenceView, name: str, hits: int) -> int:
     return out
 
 
+def _one_token_step(step: Step, bits: SentenceBits, reach: int) -> int:
+    """One step of a one-token element that is not repeated (``op`` "", "?", "=" or "!") from ``reach``.
+
+    The inner step of ``_match``'s forward pass and of ``_start_pass``: most elements are of
+    this kind, so it is kept apart from ``_advance``'s general case. The mask lands in
+    ``bits.class_masks``, where the backward pass finds it.
+    """
+    mask = bits.class_masks.get(step.cls)
+    if mask is None:
+        mask = bits.class_mask(step.cls)
+    op = step.op
+    if op == "":
+        return (reach & mask) << 1
+    if op == "?":
+        return reach | (reach & mask) << 1
+    if op == "=":
+        return reach & mask
+    return reach & ~mask
+
+
 def _forward(step: Step, view: SentenceView, bits: SentenceBits, reach: int, nonempty: bool = False) -> int:
     """Positions after one match of ``step`` from any position in ``reach`` (``nonempty``: ends > start)."""
     kind = step.kind
@@ -655,20 +675,10 @@ def _match(compiled: CompiledRule, view: SentenceView, bits: SentenceBits, count
         return _span_results(compiled.rule, bits, _lane_ends(steps, view, bits, None, reach, counter), ends_only)
     masks = bits.class_masks
     reaches = [reach]
-    for step in steps:     # 1. forward (one-token elements inline: they are most of them)
+    for step in steps:     # 1. forward (one-token elements and single layer spans first: most steps are)
         op = step.op
         if step.kind == SIMPLE and op != "*":
-            mask = masks.get(step.cls)
-            if mask is None:
-                mask = bits.class_mask(step.cls)
-            if op == "":
-                reach = (reach & mask) << 1
-            elif op == "?":
-                reach |= (reach & mask) << 1
-            elif op == "=":
-                reach &= mask
-            else:
-                reach &= ~mask
+            reach = _one_token_step(step, bits, reach)
         elif step.kind == LAYER and op == "":
             reach = _layer_step(view, step.layer, reach & _layer_starts(view, step.layer))
         else:
@@ -855,7 +865,6 @@ def _start_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits,
     last = len(steps)
     most = [0] * last     # per step: the most repetition rounds a start took there
     rounds = [0]          # one start's rounds in one step (``_advance``'s counter)
-    masks = bits.class_masks
     ready, layer_starts = view.ready, view.layer_starts
     reached = 0           # steps any start has entered
     origins = 0
@@ -872,17 +881,7 @@ def _start_pass(steps: tuple[Step, ...], view: SentenceView, bits: SentenceBits,
             step = steps[index]
             op = step.op
             if step.kind == SIMPLE and op != "*":
-                mask = masks.get(step.cls)
-                if mask is None:
-                    mask = bits.class_mask(step.cls)
-                if op == "":
-                    reach = (reach & mask) << 1
-                elif op == "?":
-                    reach |= (reach & mask) << 1
-                elif op == "=":
-                    reach &= mask
-                else:
-                    reach &= ~mask
+                reach = _one_token_step(step, bits, reach)
             elif step.kind == LAYER and op == "":
                 name = step.layer
                 if name not in ready:
